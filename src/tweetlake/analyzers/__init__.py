@@ -1,0 +1,52 @@
+"""Analyzers: sentiment and entities behind one small batch interface each (see ``base``).
+
+Backends are picked by name and imported lazily, so a missing optional dependency only matters
+when that backend is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from tweetlake.analyzers.base import EntityAnalyzer, SentimentAnalyzer
+from tweetlake.errors import ConfigError
+
+__all__ = ["ENTITY_BACKENDS", "SENTIMENT_BACKENDS", "load_entities", "load_sentiment"]
+
+SENTIMENT_BACKENDS = {
+    "vader": "tweetlake.analyzers.vader:VaderSentiment",
+    "wordlist": "tweetlake.analyzers.fake:WordListSentiment",
+}
+ENTITY_BACKENDS = {
+    "spacy": "tweetlake.analyzers.spacy_ner:SpacyEntities",
+}
+
+
+def _load(spec: str) -> type:
+    module, _, name = spec.partition(":")
+    cls: type = getattr(importlib.import_module(module), name)
+    return cls
+
+
+def load_sentiment(name: str) -> SentimentAnalyzer:
+    """Build the sentiment analyzer called ``name`` (see :data:`SENTIMENT_BACKENDS`)."""
+    if name not in SENTIMENT_BACKENDS:
+        raise ConfigError(
+            f"unknown sentiment analyzer {name!r}; choose one of {sorted(SENTIMENT_BACKENDS)} "
+            "([analyzers] sentiment in tweetlake.toml, or --sentiment)"
+        )
+    analyzer: SentimentAnalyzer = _load(SENTIMENT_BACKENDS[name])()
+    return analyzer
+
+
+def load_entities(name: str) -> EntityAnalyzer | None:
+    """Build the entity analyzer called ``name``, or None for ``"none"``."""
+    if name == "none":
+        return None
+    if name not in ENTITY_BACKENDS:
+        raise ConfigError(
+            f"unknown entity analyzer {name!r}; choose one of {sorted(ENTITY_BACKENDS) + ['none']} "
+            "([analyzers] entities in tweetlake.toml, or --entities)"
+        )
+    analyzer: EntityAnalyzer = _load(ENTITY_BACKENDS[name])()
+    return analyzer

@@ -1,0 +1,286 @@
+"""The heart of enrichment (the reference's Lambda): a pure function from posts to table rows.
+
+:func:`enrich_batch` takes the raw JSON lines of one batch and returns the ``tweets``,
+``sentiment`` and ``entities`` rows as Arrow tables plus the records it had to quarantine. It
+reads no files, keeps no state and writes nothing, so the local runner, a Spark ``mapInArrow``
+job and an AWS Lambda handler can all call the very same code. De-duplication against what the
+lake already holds is stateful, so it lives in the runner, between :func:`decode_lines` and
+:func:`enrich_posts`.
+
+The reference's rules, kept: per post one tweets row and one sentiment row with a label and four
+scores; entity rows de-duplicated per post on (text, type), dropping one-character entities that
+are a digit, ``#`` or ``@``. Added: a post in a language the sentiment analyzer does not support
+still gets its tweets row and a sentiment row, with NULL label and scores and the reason in
+``sentiment_reason``. It is never given a made-up label.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import msgspec
+import pyarrow as pa
+
+from tweetlake.analyzers.base import Entity, EntityAnalyzer, Sentiment, SentimentAnalyzer, primary_language
+from tweetlake.quarantine import QuarantineRecord
+from tweetlake.record import Post, decode_post
+from tweetlake.tables.schema import ENTITIES, SENTIMENT, TWEETS
+
+__all__ = ["Analyzers", "EnrichCounts", "EnrichedBatch", "decode_lines", "enrich_batch", "enrich_posts"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Analyzers:
+    """The analyzers enrichment uses. ``entities`` may be None to skip entity extraction."""
+
+    sentiment: SentimentAnalyzer
+    entities: EntityAnalyzer | None = None
+
+
+@dataclass(slots=True)
+class EnrichCounts:
+    enriched: int = 0
+    """Posts that got their tweets and sentiment rows."""
+    quarantined: int = 0
+    """Lines that were not valid posts, or whose analysis failed."""
+    sentiment_unsupported: int = 0
+    """Posts whose sentiment row is NULL because of their language."""
+    entity_rows: int = 0
+    entities_unsupported: int = 0
+    """Posts not sent to the entity analyzer because of their language."""
+    unsupported_languages: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "enriched": self.enriched,
+            "quarantined_enrich": self.quarantined,
+            "sentiment_unsupported": self.sentiment_unsupported,
+            "entity_rows": self.entity_rows,
+            "entities_unsupported": self.entities_unsupported,
+        }
+
+
+@dataclass(slots=True)
+class EnrichedBatch:
+    tweets: pa.Table
+    sentiment: pa.Table
+    entities: pa.Table
+    quarantined: list[QuarantineRecord]
+    counts: EnrichCounts
+    posts: list[Post] = field(default_factory=list)
+    """The posts that were enriched (those in ``tweets``), in row order."""
+
+
+@dataclass(slots=True)
+class LinePost:
+    """A decoded post and the line it came from."""
+
+    line: int
+    post: Post
+    raw: bytes
+
+
+def decode_lines(
+    lines: Iterable[bytes], *, origin: str, batch_id: str
+) -> tuple[list[LinePost], list[QuarantineRecord]]:
+    """Decode and validate JSON lines as posts. Blank lines are skipped; bad lines quarantined."""
+    posts: list[LinePost] = []
+    bad: list[QuarantineRecord] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            posts.append(LinePost(number, decode_post(line), line))
+        except msgspec.DecodeError as exc:
+            bad.append(_quarantine(f"invalid JSON: {exc}", origin, number, batch_id, line))
+        except msgspec.ValidationError as exc:
+            bad.append(_quarantine(f"invalid post: {exc}", origin, number, batch_id, line))
+    return posts, bad
+
+
+def _quarantine(reason: str, origin: str, line: int, batch_id: str, raw: bytes) -> QuarantineRecord:
+    return QuarantineRecord(
+        stage="enrich",
+        reason=reason,
+        origin=origin,
+        line=line,
+        batch_id=batch_id,
+        raw=raw.decode("utf-8", errors="replace").rstrip("\n"),
+    )
+
+
+def enrich_batch(lines: Iterable[bytes], analyzers: Analyzers, *, origin: str, batch_id: str) -> EnrichedBatch:
+    """Decode, validate and analyze one raw batch (no de-duplication)."""
+    posts, bad = decode_lines(lines, origin=origin, batch_id=batch_id)
+    result = enrich_posts(posts, analyzers, origin=origin, batch_id=batch_id)
+    result.quarantined[:0] = bad
+    result.counts.quarantined += len(bad)
+    return result
+
+
+def enrich_posts(
+    items: Sequence[LinePost], analyzers: Analyzers, *, origin: str, batch_id: str
+) -> EnrichedBatch:
+    """Analyze posts and build the three tables' rows.
+
+    A post whose analysis raises (after a one-by-one retry) is quarantined with the analyzer's
+    error and produces no rows at all, so it can land later once the analyzer is fixed.
+    """
+    quarantined: list[QuarantineRecord] = []
+    counts = EnrichCounts()
+    texts = [i.post.text for i in items]
+    langs = [i.post.lang for i in items]
+
+    sentiments, failed_s = _run_isolated(
+        analyzers.sentiment, analyzers.sentiment.analyze, texts, langs, items, counts, "sentiment"
+    )
+    entities: list[list[Entity] | None] = [None] * len(items)
+    failed_e: dict[int, str] = {}
+    if analyzers.entities is not None:
+        entities, failed_e = _run_isolated(
+            analyzers.entities, analyzers.entities.extract, texts, langs, items, counts, "entities"
+        )
+    failed = failed_s | failed_e
+    for index in sorted(failed):
+        item = items[index]
+        quarantined.append(_quarantine(failed[index], origin, item.line, batch_id, item.raw))
+    keep = [i for i in range(len(items)) if i not in failed]
+    counts.quarantined = len(failed)
+    counts.enriched = len(keep)
+
+    kept_posts = [items[i].post for i in keep]
+    s_model = analyzers.sentiment.name
+    e_model = analyzers.entities.name if analyzers.entities else None
+    sentiment_rows = [_sentiment_row(items[i].post, sentiments[i], s_model) for i in keep]
+    entity_rows: list[dict[str, Any]] = []
+    for i in keep:
+        found = entities[i]
+        if isinstance(found, list):
+            entity_rows.extend(_entity_rows(items[i].post, found, e_model or ""))
+    counts.entity_rows = len(entity_rows)
+    counts.sentiment_unsupported = sum(1 for i in keep if isinstance(sentiments[i], str))
+    return EnrichedBatch(
+        tweets=_tweets_table(kept_posts, batch_id),
+        sentiment=pa.Table.from_pylist(sentiment_rows, schema=SENTIMENT),
+        entities=pa.Table.from_pylist(entity_rows, schema=ENTITIES),
+        quarantined=quarantined,
+        counts=counts,
+        posts=kept_posts,
+    )
+
+
+def _run_isolated(
+    analyzer: SentimentAnalyzer | EntityAnalyzer,
+    call: Any,
+    texts: list[str],
+    langs: list[str | None],
+    items: Sequence[LinePost],
+    counts: EnrichCounts,
+    what: str,
+) -> tuple[list[Any], dict[int, str]]:
+    """Run ``call`` on the supported posts; on an exception, retry one by one.
+
+    Returns per-post results (a result, or the reason string when the language is unsupported)
+    and the indices of posts whose analysis failed, with the error.
+    """
+    results: list[Any] = [None] * len(texts)
+    supported: list[int] = []
+    for index, lang in enumerate(langs):
+        reason = analyzer.unsupported_reason(lang)
+        if reason is None:
+            supported.append(index)
+        else:
+            results[index] = reason
+            if what == "entities":
+                counts.entities_unsupported += 1
+            else:
+                counts.unsupported_languages[primary_language(lang) or "und"] += 1
+    failed: dict[int, str] = {}
+    if not supported:
+        return results, failed
+    try:
+        out = call([texts[i] for i in supported], [langs[i] for i in supported])
+        _check_length(out, len(supported), analyzer.name)
+        for index, value in zip(supported, out, strict=True):
+            results[index] = value
+    except Exception as batch_error:  # noqa: BLE001 - any analyzer failure is isolated per post
+        log.warning("%s analyzer %s failed on a batch (%s); retrying post by post", what, analyzer.name, batch_error)
+        for index in supported:
+            try:
+                one = call([texts[index]], [langs[index]])
+                _check_length(one, 1, analyzer.name)
+                results[index] = one[0]
+            except Exception as exc:  # noqa: BLE001
+                failed[index] = f"{what} analyzer {analyzer.name} failed: {type(exc).__name__}: {exc}"
+    return results, failed
+
+
+def _check_length(out: Sequence[Any], expected: int, name: str) -> None:
+    if len(out) != expected:
+        raise RuntimeError(f"analyzer {name} returned {len(out)} results for {expected} texts")
+
+
+def _tweets_table(posts: list[Post], batch_id: str) -> pa.Table:
+    columns: dict[str, list[Any]] = {name: [] for name in TWEETS.names}
+    fields = [n for n in TWEETS.names if n != "batch_id"]
+    for post in posts:
+        for name in fields:
+            columns[name].append(getattr(post, name))
+    columns["batch_id"] = [batch_id] * len(posts)
+    return pa.table(columns, schema=TWEETS)
+
+
+def _sentiment_row(post: Post, result: Sentiment | str | None, model: str) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": post.id,
+        "text": post.text,
+        "platform": post.platform,
+        "created_ts": post.created_ts,
+        "lang": primary_language(post.lang),
+        "sentiment_model": model,
+    }
+    if isinstance(result, Sentiment):
+        row.update(
+            sentiment=result.label,
+            sentiment_pos_score=result.positive,
+            sentiment_neg_score=result.negative,
+            sentiment_neu_score=result.neutral,
+            sentiment_mixed_score=result.mixed,
+        )
+    else:
+        row["sentiment_reason"] = result if isinstance(result, str) else "not analyzed"
+    return row
+
+
+def _entity_rows(post: Post, found: list[Entity], model: str) -> list[dict[str, Any]]:
+    """The reference's rules: de-duplicate on (text, type); drop 1-char digits, ``#`` and ``@``."""
+    best: dict[tuple[str, str], Entity] = {}
+    for entity in found:
+        text = entity.text.strip()
+        if not text or (len(text) == 1 and (text.isdigit() or text in "#@")):
+            continue
+        key = (text, entity.type)
+        if key not in best or entity.score > best[key].score:
+            best[key] = entity
+    created: datetime = post.created_ts
+    return [
+        {
+            "id": post.id,
+            "entity": text,
+            "type": etype,
+            "score": entity.score,
+            "platform": post.platform,
+            "created_ts": created,
+            "begin_offset": entity.begin,
+            "end_offset": entity.end,
+            "entity_model": model,
+        }
+        for (text, etype), entity in best.items()
+    ]

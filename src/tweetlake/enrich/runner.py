@@ -1,0 +1,262 @@
+"""The enrichment runner (the reference's S3 trigger + Lambda): every raw batch, exactly once.
+
+It picks up the manifests in ``raw/_pending`` in batch order. For each batch:
+
+1. read the raw lines and decode them; invalid lines go to quarantine;
+2. drop posts the lake already holds, or that appear twice in the batch (key: platform + id);
+3. analyze the rest (:func:`~tweetlake.enrich.core.enrich_posts`, the pure function);
+4. record the files it is about to write in ``_catalog/inflight.json``;
+5. write the table files, named from the batch (``part-<batch>.parquet``), the enrich-stage
+   quarantine file, and the keys of the new posts;
+6. append one catalog commit listing all of them: **the commit point**;
+7. move the manifest to ``raw/_done``.
+
+A crash before 6 leaves the batch pending: the restart deletes what step 5 wrote (from the
+inflight record) and does the batch again, with the same result, because the key set it checks
+against is the committed one. A crash between 6 and 7 is finished on restart (the catalog already
+lists the batch). So ``kill -9`` at any moment, then a re-run, gives the same tables as an
+uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import pyarrow as pa
+
+from tweetlake import lake
+from tweetlake.delivery.batcher import BatchManifest, decode_manifest
+from tweetlake.enrich.core import Analyzers, EnrichedBatch, LinePost, decode_lines, enrich_posts
+from tweetlake.errors import LakeError
+from tweetlake.progress import Reporter, SilentReporter
+from tweetlake.quarantine import QuarantineRecord, encode_quarantine
+from tweetlake.record import post_key
+from tweetlake.storage import Storage
+from tweetlake.tables.catalog import KEYS, LOCK, Catalog, CatalogState, Commit, FileEntry, KeyIndex
+from tweetlake.tables.compact import CompactionPolicy, compact_tables
+from tweetlake.tables.writer import split_by_day, write_file
+
+__all__ = ["EnrichTotals", "Enricher"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EnrichTotals:
+    batches: int = 0
+    posts: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def posts_per_second(self) -> float:
+        return self.posts / self.seconds if self.seconds > 0 else 0.0
+
+
+class Enricher:
+    """Enrich pending raw batches into the tables.
+
+    Args:
+        storage: the lake.
+        analyzers: the sentiment and entity analyzers.
+        reporter: receives progress (silent by default).
+        checkpoint_every: fold the catalog log every this many commits.
+        compaction: when to merge small table files while following (None: never).
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        analyzers: Analyzers,
+        *,
+        reporter: Reporter | None = None,
+        checkpoint_every: int = 200,
+        compaction: CompactionPolicy | None = None,
+    ) -> None:
+        self.storage = storage
+        self.analyzers = analyzers
+        self.reporter = reporter or SilentReporter()
+        self.catalog = Catalog(storage)
+        self.checkpoint_every = checkpoint_every
+        self.compaction = compaction
+        self.totals = EnrichTotals()
+        self._state: CatalogState | None = None
+        self._keys: KeyIndex | None = None
+
+    @contextmanager
+    def _writer(self) -> Iterator[tuple[CatalogState, KeyIndex]]:
+        with self.storage.lock(LOCK, "enrich"):
+            state = self.catalog.read()
+            cleaned = self.catalog.clean_inflight(state)
+            if cleaned:
+                log.info("removed %d files of a batch interrupted before its commit", cleaned)
+            self._finish_moves(state)
+            keys = self.catalog.load_keys(state)
+            self._state, self._keys = state, keys
+            try:
+                yield state, keys
+            finally:
+                self._state = self._keys = None
+
+    def _finish_moves(self, state: CatalogState) -> None:
+        """Move manifests of batches the catalog already has (crash between steps 6 and 7)."""
+        done = set(state.recent_batches)
+        for name in self.storage.list(lake.PENDING, ".json"):
+            if name[: -len(".json")] in done:
+                self.storage.move(f"{lake.PENDING}/{name}", f"{lake.DONE}/{name}")
+
+    def pending(self) -> list[str]:
+        """Manifest names waiting in ``raw/_pending``, oldest first."""
+        return self.storage.list(lake.PENDING, ".json")
+
+    def run(self, *, follow: bool = False, stop: threading.Event | None = None, poll_interval: float = 0.2) -> EnrichTotals:
+        """Process pending batches. Without ``follow``, drain and return; with it, keep watching
+        until ``stop`` is set (then finish the pending batches and return)."""
+        stop = stop or threading.Event()
+        started = time.monotonic()
+        with self._writer() as (state, keys):
+            since_checkpoint = 0
+            while True:
+                names = self.pending()
+                self.reporter.total("enrich", self.totals.batches + len(names))
+                for name in names:
+                    self._process(name, state, keys)
+                    since_checkpoint += 1
+                    if since_checkpoint >= self.checkpoint_every:
+                        self.catalog.checkpoint(state, keys)
+                        since_checkpoint = 0
+                    self.totals.seconds = time.monotonic() - started
+                if follow and self.compaction is not None and self.compaction.due(state):
+                    compact_tables(self.storage, self.catalog, state, self.compaction)
+                if not follow or (stop.is_set() and not self.pending()):
+                    break
+                if not names:
+                    stop.wait(poll_interval)
+            if since_checkpoint:
+                self.catalog.checkpoint(state, keys)
+        self.totals.seconds = time.monotonic() - started
+        return self.totals
+
+    # -- one batch ---------------------------------------------------------------------------------
+    def _process(self, name: str, state: CatalogState, keys: KeyIndex) -> None:
+        manifest_path = f"{lake.PENDING}/{name}"
+        try:
+            manifest = decode_manifest(self.storage.read_bytes(manifest_path))
+        except FileNotFoundError:
+            return  # another (stopped) writer finished it between list and read
+        batch_id = manifest.batch_id
+        origin = manifest.data or manifest_path
+        # 1. read and decode
+        lines = self._read_lines(manifest)
+        items, bad = decode_lines(lines, origin=origin, batch_id=batch_id)
+        # 2. de-duplicate
+        fresh, duplicates = _deduplicate(items, keys)
+        # 3. analyze
+        result = enrich_posts(fresh, self.analyzers, origin=origin, batch_id=batch_id)
+        quarantined = bad + result.quarantined
+        new_keys = np.array([post_key(p.platform, p.id) for p in result.posts], dtype=np.uint64)
+        # 4. + 5. write outputs
+        adds, quarantine_path, keys_path = self._write_outputs(batch_id, result, quarantined, new_keys)
+        # 6. commit
+        counts = {
+            "received": manifest.counts.received,
+            "accepted": manifest.counts.accepted,
+            "filtered": manifest.counts.filtered,
+            "quarantined_ingest": manifest.counts.quarantined,
+            "duplicates": duplicates,
+            **result.counts.as_dict(),
+            "quarantined_enrich": len(quarantined),
+            "batches": 1,
+        }
+        for lang, n in result.counts.unsupported_languages.items():
+            counts[f"sentiment_unsupported_lang:{lang}"] = n
+        quarantine_files = [p for p in (manifest.quarantine, quarantine_path) if p]
+        commit = Commit(
+            seq=0,
+            kind="batch",
+            ts=datetime.now(UTC),
+            batch_id=batch_id,
+            add=adds,
+            keys=keys_path,
+            counts=counts,
+            notices=manifest.counts.notices,
+            quarantine=quarantine_files,
+        )
+        self.catalog.commit(state, commit)
+        keys.add(new_keys)
+        # 7. done
+        self.storage.move(manifest_path, f"{lake.DONE}/{name}")
+        self.totals.batches += 1
+        self.totals.posts += result.counts.enriched
+        self.totals.duplicates += duplicates
+        self.totals.quarantined += len(quarantined)
+        for key, n in counts.items():
+            self.totals.counts[key] = self.totals.counts.get(key, 0) + n
+        self.reporter.advance("enrich", 1, posts=result.counts.enriched)
+
+    def _read_lines(self, manifest: BatchManifest) -> list[bytes]:
+        if manifest.data is None:
+            return []
+        try:
+            data = self.storage.read_bytes(manifest.data)
+        except FileNotFoundError:
+            raise LakeError(
+                f"raw batch {manifest.data} is listed in raw/_pending/{manifest.batch_id}.json but "
+                "missing. Restore the file, or move the manifest out of raw/_pending to skip it."
+            ) from None
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        return data.split(b"\n")
+
+    def _write_outputs(
+        self, batch_id: str, result: EnrichedBatch, quarantined: list[QuarantineRecord], new_keys: np.ndarray
+    ) -> tuple[dict[str, list[FileEntry]], str | None, str | None]:
+        tables: dict[str, pa.Table] = {
+            "tweets": result.tweets,
+            "sentiment": result.sentiment,
+            "entities": result.entities,
+        }
+        planned: list[tuple[str, str, pa.Table]] = []
+        for table_name, table in tables.items():
+            for part, rows in split_by_day(table):
+                planned.append((table_name, f"{table_name}/{part}/part-{batch_id}.parquet", rows))
+        quarantine_path = None
+        if quarantined:
+            day = quarantined[0].quarantined_ts
+            quarantine_path = f"{lake.QUARANTINE}/{lake.partition(day)}/{batch_id}.enrich.jsonl"
+        keys_path = f"{KEYS}/{batch_id}.u64" if len(new_keys) else None
+        outputs = [p for _, p, _ in planned] + [p for p in (quarantine_path, keys_path) if p]
+        self.catalog.write_inflight(batch_id, outputs)  # 4.
+        adds: dict[str, list[FileEntry]] = {}
+        for table_name, path, rows in planned:  # 5.
+            adds.setdefault(table_name, []).append(write_file(self.storage, path, rows))
+        if quarantine_path:
+            self.storage.write_atomic(quarantine_path, encode_quarantine(quarantined))
+        if keys_path:
+            self.storage.write_atomic(keys_path, np.sort(new_keys).astype("<u8").tobytes())
+        return adds, quarantine_path, keys_path
+
+
+def _deduplicate(items: list[LinePost], keys: KeyIndex) -> tuple[list[LinePost], int]:
+    if not items:
+        return [], 0
+    hashes = np.array([post_key(i.post.platform, i.post.id) for i in items], dtype=np.uint64)
+    seen = keys.contains(hashes)
+    fresh: list[LinePost] = []
+    in_batch: set[int] = set()
+    for item, value, already in zip(items, hashes.tolist(), seen.tolist(), strict=True):
+        if already or value in in_batch:
+            continue
+        in_batch.add(value)
+        fresh.append(item)
+    return fresh, len(items) - len(fresh)

@@ -1,0 +1,214 @@
+"""The query layer (the reference's Athena): DuckDB over the lake's tables, read-only.
+
+The views ``tweets``, ``sentiment`` and ``entities`` read exactly the files the catalog lists
+(never a blind glob, which could catch a file a crashed writer left behind); ``quarantine``
+reads the quarantine zone. Guardrails live here, not in any UI:
+
+* **read-only**: only ``SELECT`` (including ``WITH``, ``DESCRIBE``, ``SHOW``, ``SUMMARIZE``) and
+  ``EXPLAIN`` statements run; anything else is rejected before DuckDB sees it;
+* **no files outside the lake**: DuckDB's external access is switched off except for the lake's
+  table folders, and the configuration is locked so a query cannot switch it back on;
+* **time limit**: a query running longer than ``timeout`` seconds is interrupted;
+* **row cap**: at most ``max_rows`` rows come back, with ``truncated`` set when there were more;
+* **parameters**: values are bound (``?`` or ``$name``), never pasted into SQL.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from tweetlake import lake
+from tweetlake.errors import QueryError
+from tweetlake.storage import Storage
+from tweetlake.tables.catalog import Catalog, CatalogState
+from tweetlake.tables.schema import SCHEMAS
+
+__all__ = ["QueryEngine", "QueryResult"]
+
+_ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("stage", pa.string()),
+        ("reason", pa.string()),
+        ("origin", pa.string()),
+        ("line", pa.int64()),
+        ("batch_id", pa.string()),
+        ("raw", pa.string()),
+        ("quarantined_ts", pa.string()),
+    ]
+)
+
+
+@dataclass
+class QueryResult:
+    table: pa.Table
+    truncated: bool
+    seconds: float
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.table.column_names)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        columns = [c.to_pylist() for c in self.table.columns]
+        return list(zip(*columns, strict=True)) if columns else []
+
+
+class QueryEngine:
+    """Read-only SQL over a lake.
+
+    Args:
+        storage: the lake.
+        timeout: seconds before a query is interrupted.
+        max_rows: default row cap of :meth:`execute`.
+    """
+
+    def __init__(self, storage: Storage, *, timeout: float = 30.0, max_rows: int = 10_000) -> None:
+        if not storage.is_local:
+            raise QueryError(
+                f"querying {storage.url} directly is not supported yet: DuckDB cannot download its "
+                "object-store extension offline. Copy the lake locally (or use Athena with `tweetlake ddl`)."
+            )
+        self.storage = storage
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._seq: int | None = None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> QueryEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- connection --------------------------------------------------------------------------------
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """A locked-down DuckDB connection whose views show the latest committed data.
+
+        The connection is shared; use :meth:`execute` for guarded queries. Raw access through
+        this connection is for trusted Python callers (it is still read-only on disk).
+        """
+        state = Catalog(self.storage).read()
+        if self._con is None or state.seq != self._seq:
+            self.close()
+            self._con = self._connect(state)
+            self._seq = state.seq
+        return self._con
+
+    def _connect(self, state: CatalogState) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(":memory:", config={"threads": 2})
+        root = self.storage.local_path("")
+        assert root is not None
+        for table, schema in SCHEMAS.items():
+            files = [self.storage.local_path(e.path) for e in state.table_files(table)]
+            if files:
+                listing = ", ".join(_sql_string(f) for f in files if f)
+                con.execute(
+                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listing}], "
+                    "hive_partitioning = true, hive_types = {'dt': DATE}, union_by_name = true)"
+                )
+            else:
+                con.register(f"_empty_{table}", schema.empty_table().append_column("dt", pa.array([], pa.date32())))
+                con.execute(f"CREATE VIEW {table} AS SELECT * FROM _empty_{table}")
+        quarantine = [self.storage.local_path(p) for p in state.quarantine if self.storage.exists(p)]
+        if quarantine:
+            listing = ", ".join(_sql_string(f) for f in quarantine if f)
+            con.execute(
+                f"CREATE VIEW quarantine AS SELECT stage, reason, origin, line, batch_id, raw, quarantined_ts "
+                f"FROM read_json([{listing}], format = 'newline_delimited', columns = "
+                "{stage: 'VARCHAR', reason: 'VARCHAR', origin: 'VARCHAR', line: 'BIGINT', batch_id: 'VARCHAR', "
+                "raw: 'VARCHAR', quarantined_ts: 'TIMESTAMPTZ'})"
+            )
+        else:
+            con.register("_empty_quarantine", QUARANTINE_SCHEMA.empty_table())
+            con.execute("CREATE VIEW quarantine AS SELECT * FROM _empty_quarantine")
+        allowed = [f"{root}/{d}/" for d in (*lake.TABLES, lake.QUARANTINE)]
+        con.execute(f"SET allowed_directories = [{', '.join(_sql_string(d) for d in allowed)}]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        return con
+
+    # -- guarded execution -------------------------------------------------------------------------
+    def execute(self, sql: str, params: Any = None, *, max_rows: int | None = None) -> QueryResult:
+        """Run one read-only statement with the time limit and row cap.
+
+        Raises:
+            QueryError: the statement writes, reads outside the lake, is not valid SQL, or
+                runs past the time limit.
+        """
+        cap = self.max_rows if max_rows is None else max_rows
+        with self._lock:
+            con = self.connection()
+            self._check(con, sql)
+            started = time.monotonic()
+            timer = threading.Timer(self.timeout, con.interrupt)
+            timer.start()
+            try:
+                relation = con.sql(sql, params=params)
+                if relation is None:
+                    raise QueryError("the statement returned no result set")
+                reader = relation.to_arrow_reader(min(cap + 1, 100_000))
+                batches: list[pa.RecordBatch] = []
+                got = 0
+                for batch in reader:
+                    batches.append(batch)
+                    got += batch.num_rows
+                    if got > cap:
+                        break
+                table = pa.Table.from_batches(batches, schema=reader.schema)
+            except duckdb.InterruptException:
+                raise QueryError(
+                    f"query stopped after the {self.timeout:g} s time limit. Narrow it (a time range, "
+                    "a LIMIT), or raise the limit with --timeout."
+                ) from None
+            except duckdb.PermissionException as exc:
+                raise QueryError(f"{_first_line(exc)}. Queries may only read the lake's tables.") from None
+            except duckdb.Error as exc:
+                raise QueryError(_first_line(exc)) from None
+            finally:
+                timer.cancel()
+        truncated = table.num_rows > cap
+        if truncated:
+            table = table.slice(0, cap)
+        return QueryResult(table, truncated, time.monotonic() - started)
+
+    def arrow(self, sql: str, params: Any = None) -> pa.Table:
+        """Like :meth:`execute` with no row cap; returns the Arrow table."""
+        return self.execute(sql, params, max_rows=2**62).table
+
+    @staticmethod
+    def _check(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+        try:
+            statements = con.extract_statements(sql)
+        except duckdb.Error as exc:
+            raise QueryError(f"invalid SQL: {_first_line(exc)}") from None
+        if len(statements) != 1:
+            raise QueryError(f"expected exactly one SQL statement, got {len(statements)}")
+        kind = statements[0].type
+        if kind not in _ALLOWED:
+            name = str(kind).rsplit(".", 1)[-1]
+            raise QueryError(
+                f"{name} statements are not allowed: the query layer is read-only. "
+                "Use SELECT (or DESCRIBE / SHOW / EXPLAIN) over tweets, sentiment, entities and quarantine."
+            )
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
