@@ -66,7 +66,8 @@ def ingest(
     try:
         source.open(resume)
         while not stop.is_set() and not source.exhausted:
-            items = source.poll(_POLL)
+            # Never poll more than fits in the open batch, so each flush's cursor is exact.
+            items = source.poll(min(_POLL, delivery.room))
             now = datetime.now(UTC)
             for item in items:
                 if isinstance(item, Post):

@@ -107,7 +107,7 @@ def _read_status(storage: Storage) -> LakeStatus:
     status.unsupported_languages = {k[len(prefix) :]: v for k, v in c.items() if k.startswith(prefix)}
     pending = IngestCounts()
     notices: Counter[str] = Counter(state.notices)
-    for name in storage.list(lake.PENDING, ".json"):
+    for name in storage.listdir(lake.PENDING, ".json"):
         try:
             manifest = decode_manifest(storage.read_bytes(f"{lake.PENDING}/{name}"))
         except FileNotFoundError:  # enriched between list and read
@@ -123,7 +123,11 @@ def _read_status(storage: Storage) -> LakeStatus:
     status.notices = dict(notices)
     for table in lake.TABLES:
         files = state.table_files(table)
-        status.tables[table] = {"rows": sum(f.rows for f in files), "files": len(files), "bytes": sum(f.bytes for f in files)}
-    for name in storage.list(lake.CURSORS, ".json"):
+        status.tables[table] = {
+            "rows": sum(f.rows for f in files),
+            "files": len(files),
+            "bytes": sum(f.bytes for f in files),
+        }
+    for name in storage.listdir(lake.CURSORS, ".json"):
         status.cursors[name[: -len(".json")]] = msgspec.json.decode(storage.read_bytes(f"{lake.CURSORS}/{name}"))
     return status

@@ -80,7 +80,7 @@ class Storage:
     def exists(self, rel: str) -> bool:
         return bool(self.fs.exists(self.full(rel)))
 
-    def list(self, rel_dir: str, suffix: str = "") -> list[str]:
+    def listdir(self, rel_dir: str, suffix: str = "") -> list[str]:
         """Names (not paths) of the files directly inside ``rel_dir``, sorted; [] if it is missing.
 
         Temporary files of writes in progress are never listed.

@@ -45,7 +45,7 @@ def load_entities(name: str) -> EntityAnalyzer | None:
         return None
     if name not in ENTITY_BACKENDS:
         raise ConfigError(
-            f"unknown entity analyzer {name!r}; choose one of {sorted(ENTITY_BACKENDS) + ['none']} "
+            f"unknown entity analyzer {name!r}; choose one of {[*sorted(ENTITY_BACKENDS), 'none']} "
             "([analyzers] entities in tweetlake.toml, or --entities)"
         )
     analyzer: EntityAnalyzer = _load(ENTITY_BACKENDS[name])()

@@ -16,7 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Final
+from typing import Final
 
 __all__ = [
     "ENTITY_TYPES",
@@ -72,9 +72,9 @@ def primary_language(lang: str | None) -> str | None:
 
 class _LanguageAware:
     #: Name recorded in every row the analyzer produces (``sentiment_model``, ``entity_model``).
-    name: ClassVar[str] = "analyzer"
+    name: str = "analyzer"
     #: Primary language subtags supported; None means every language.
-    languages: ClassVar[frozenset[str] | None] = None
+    languages: frozenset[str] | None = None
 
     def unsupported_reason(self, lang: str | None) -> str | None:
         """Why a post in ``lang`` cannot be analyzed, or None if it can."""
@@ -87,7 +87,7 @@ class _LanguageAware:
             return f"language '{primary}' not supported by {self.name} (supports: {', '.join(sorted(self.languages))})"
         return None
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release resources (connections, worker pools)."""
 
 

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from tweetlake.analyzers.base import Entity, EntityAnalyzer, Sentiment, SentimentAnalyzer
 
-__all__ = ["AnalyzerFault", "DictionaryEntities", "FaultyAnalyzer", "WordListSentiment"]
+__all__ = ["AnalyzerFaultError", "DictionaryEntities", "FaultyAnalyzer", "WordListSentiment"]
 
 _WORD = re.compile(r"[^\W_]+")
 _POSITIVE = frozenset({"good", "great", "love", "amazing", "happy", "excellent", "brilliant", "best"})
@@ -28,7 +28,7 @@ class WordListSentiment(SentimentAnalyzer):
     name = "fake-wordlist"
 
     def __init__(self, languages: frozenset[str] | None = None) -> None:
-        self.languages = languages  # type: ignore[misc]
+        self.languages = languages
 
     def analyze(self, texts: Sequence[str], langs: Sequence[str | None]) -> list[Sentiment]:
         out = []
@@ -53,7 +53,7 @@ class DictionaryEntities(EntityAnalyzer):
 
     def __init__(self, entries: Mapping[str, str], languages: frozenset[str] | None = None) -> None:
         self.entries = dict(entries)
-        self.languages = languages  # type: ignore[misc]
+        self.languages = languages
         alternatives = "|".join(re.escape(k) for k in sorted(self.entries, key=len, reverse=True))
         self._pattern = re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE) if alternatives else None
         self._types = {k.lower(): v for k, v in self.entries.items()}
@@ -62,12 +62,15 @@ class DictionaryEntities(EntityAnalyzer):
         if self._pattern is None:
             return [[] for _ in texts]
         return [
-            [Entity(m.group(0), self._types[m.group(0).lower()], 0.9, m.start(), m.end()) for m in self._pattern.finditer(t)]
+            [
+                Entity(m.group(0), self._types[m.group(0).lower()], 0.9, m.start(), m.end())
+                for m in self._pattern.finditer(t)
+            ]
             for t in texts
         ]
 
 
-class AnalyzerFault(RuntimeError):
+class AnalyzerFaultError(RuntimeError):
     """Raised by :class:`FaultyAnalyzer`."""
 
 
@@ -87,9 +90,9 @@ class FaultyAnalyzer:
         def check(texts: Sequence[str]) -> None:
             for text in texts:
                 if trigger is not None and trigger in text:
-                    raise AnalyzerFault(f"injected failure on text containing {trigger!r}")
+                    raise AnalyzerFaultError(f"injected failure on text containing {trigger!r}")
             if p and rng.random() < p:
-                raise AnalyzerFault(f"injected random failure (p={p})")
+                raise AnalyzerFaultError(f"injected random failure (p={p})")
 
         if isinstance(inner, SentimentAnalyzer):
             sentiment = inner

@@ -14,6 +14,7 @@ import json
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import spacy
 import spacy.language
@@ -26,8 +27,9 @@ __all__ = ["SpacyEntities", "customize_tokenizer", "default_model_path"]
 
 def customize_tokenizer(nlp: spacy.language.Language) -> None:
     """Keep ``#hashtag`` as one token, the way tweet corpora tokenize it."""
-    prefixes = [p for p in nlp.Defaults.prefixes if p != "#"]
-    nlp.tokenizer.prefix_search = spacy.util.compile_prefix_regex(prefixes).search
+    prefixes = [p for p in nlp.Defaults.prefixes or () if p != "#"]
+    tokenizer: Any = nlp.tokenizer
+    tokenizer.prefix_search = spacy.util.compile_prefix_regex(prefixes).search
 
 
 def default_model_path() -> Path:
@@ -53,7 +55,7 @@ class SpacyEntities(EntityAnalyzer):
                 "(training/train_ner.py), or reinstall tweetlake."
             )
         card = json.loads(card_path.read_text(encoding="utf-8"))
-        self.name = card["name"]  # type: ignore[misc]
+        self.name = card["name"]
         self.precision: dict[str, float] = card["type_precision_on_dev"]
         self._fallback = float(card["dev_combined"]["precision"])
         self.nlp = spacy.load(path, exclude=["parser", "tagger", "lemmatizer"])
@@ -65,7 +67,13 @@ class SpacyEntities(EntityAnalyzer):
         for doc in self.nlp.pipe(texts, batch_size=self.batch_size):
             out.append(
                 [
-                    Entity(ent.text, ent.label_, self.precision.get(ent.label_, self._fallback), ent.start_char, ent.end_char)
+                    Entity(
+                        ent.text,
+                        ent.label_,
+                        self.precision.get(ent.label_, self._fallback),
+                        ent.start_char,
+                        ent.end_char,
+                    )
                     for ent in doc.ents
                 ]
             )

@@ -79,21 +79,41 @@ def _render(storage: Storage, engine: QueryEngine, elapsed: float) -> Any:
         return Text(f"waiting for data… ({exc})")
     return Group(
         _counts(status, head, elapsed),
-        _side_by_side(_shares(shares), _top("top entities", [(f"{e} ({t.lower()})", n) for e, t, n in entities]),
-                      _top("top hashtags", [(f"#{h}", n) for h, n in hashtags])),
+        _side_by_side(
+            _shares(shares),
+            _top("top entities", [(f"{e} ({t.lower()})", n) for e, t, n in entities]),
+            _top("top hashtags", [(f"#{h}", n) for h, n in hashtags]),
+        ),
         _latest(latest),
     )
 
 
 def _counts(status: LakeStatus, head: dict[str, Any], elapsed: float) -> Table:
     table = Table(title=f"tweetlake demo · {elapsed:,.0f} s", title_justify="left", show_header=True)
-    for name in ("received", "accepted", "filtered", "quarantined", "duplicates", "in tables", "pending", "authors", "newest post"):
+    for name in (
+        "received",
+        "accepted",
+        "filtered",
+        "quarantined",
+        "duplicates",
+        "in tables",
+        "pending",
+        "authors",
+        "newest post",
+    ):
         table.add_column(name, justify="right")
     newest = head.get("newest")
     age = f"{(datetime.now(UTC) - newest).total_seconds():.1f} s ago" if newest else "–"
     table.add_row(
-        f"{status.received:,}", f"{status.accepted:,}", f"{status.filtered:,}", f"{status.quarantined:,}",
-        f"{status.duplicates:,}", f"{status.enriched:,}", f"{status.pending_posts:,}", f"{head['authors']:,}", age,
+        f"{status.received:,}",
+        f"{status.accepted:,}",
+        f"{status.filtered:,}",
+        f"{status.quarantined:,}",
+        f"{status.duplicates:,}",
+        f"{status.enriched:,}",
+        f"{status.pending_posts:,}",
+        f"{head['authors']:,}",
+        age,
     )
     return table
 

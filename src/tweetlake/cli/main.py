@@ -106,7 +106,9 @@ def ingest() -> None:
 
 
 def _delivery_options(func: F) -> F:
-    func = click.option("--keywords", default=None, help="Track keywords: comma = OR, space = AND, -word excludes.")(func)
+    func = click.option("--keywords", default=None, help="Track keywords: comma = OR, space = AND, -word excludes.")(
+        func
+    )
     func = click.option("--flush-seconds", type=float, default=None, help="Flush a batch at least this often.")(func)
     return click.option("--flush-records", type=int, default=None, help="Flush a batch at this many posts.")(func)
 
@@ -214,7 +216,9 @@ def _analyzer_options(func: F) -> F:
 @click.option("--follow", is_flag=True, help="Keep watching for new batches until Ctrl-C.")
 @_analyzer_options
 @_handle_errors
-def enrich(lake: str | None, config_path: str | None, follow: bool, sentiment: str | None, entities: str | None) -> None:
+def enrich(
+    lake: str | None, config_path: str | None, follow: bool, sentiment: str | None, entities: str | None
+) -> None:
     """Turn pending raw batches into the tweets, sentiment and entities tables (exactly once)."""
     from tweetlake.enrich.runner import Enricher
     from tweetlake.tables.compact import CompactionPolicy
@@ -347,11 +351,15 @@ def query(
 
 @cli.command()
 @lake_option
-@click.option("--location", default=None, help="Where the tables live for the engine, e.g. s3://bucket/lake (default: the lake).")
+@click.option(
+    "--location", default=None, help="Where the tables live for the engine, e.g. s3://bucket/lake (default: the lake)."
+)
 @click.option("--database", default=None, help="Qualify table names with this database.")
 @click.option("--no-projection", is_flag=True, help="Leave out Athena partition projection (for Spark SQL / Hive).")
 @_handle_errors
-def ddl(lake: str | None, config_path: str | None, location: str | None, database: str | None, no_projection: bool) -> None:
+def ddl(
+    lake: str | None, config_path: str | None, location: str | None, database: str | None, no_projection: bool
+) -> None:
     """Print CREATE EXTERNAL TABLE statements (Athena/Glue style) for the three tables."""
     from tweetlake.tables.ddl import create_table_statements
 

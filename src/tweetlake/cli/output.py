@@ -38,13 +38,17 @@ def render_result(result: QueryResult, fmt: str) -> None:
     columns = result.columns
     rows = result.rows()
     if fmt == "json":
-        click.echo(json.dumps([{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows], ensure_ascii=False))
+        click.echo(
+            json.dumps([{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows], ensure_ascii=False)
+        )
     elif fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if v is None else json.dumps(_plain(v)) if isinstance(v, list) else _plain(v) for v in row])
+            writer.writerow(
+                ["" if v is None else json.dumps(_plain(v)) if isinstance(v, list) else _plain(v) for v in row]
+            )
         click.echo(buffer.getvalue(), nl=False)
     else:
         table = Table(show_header=True, header_style="bold", show_lines=False)

@@ -180,6 +180,11 @@ class Delivery:
     def pending(self) -> int:
         return len(self._buf.lines)
 
+    @property
+    def room(self) -> int:
+        """How many more posts fit in the open batch before the record limit (at least 1)."""
+        return max(1, self.limits.max_records - len(self._buf.lines))
+
     def due(self) -> bool:
         """True when a limit is reached and :meth:`flush` should be called."""
         buf = self._buf
@@ -264,7 +269,9 @@ def _quarantine_lines(rejected: list[Rejected], batch_id: str) -> bytes:
     log.info("batch %s: %d records quarantined (%s)", batch_id, len(rejected), dict(reasons))
     return encode_quarantine(
         [
-            QuarantineRecord(stage="ingest", reason=r.reason, origin=r.origin, line=r.line, batch_id=batch_id, raw=r.raw)
+            QuarantineRecord(
+                stage="ingest", reason=r.reason, origin=r.origin, line=r.line, batch_id=batch_id, raw=r.raw
+            )
             for r in rejected
         ]
     )

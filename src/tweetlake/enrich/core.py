@@ -98,10 +98,10 @@ def decode_lines(
             continue
         try:
             posts.append(LinePost(number, decode_post(line), line))
+        except msgspec.ValidationError as exc:  # a subclass of DecodeError: catch it first
+            bad.append(_quarantine(f"invalid post: {exc}", origin, number, batch_id, line))
         except msgspec.DecodeError as exc:
             bad.append(_quarantine(f"invalid JSON: {exc}", origin, number, batch_id, line))
-        except msgspec.ValidationError as exc:
-            bad.append(_quarantine(f"invalid post: {exc}", origin, number, batch_id, line))
     return posts, bad
 
 
@@ -125,9 +125,7 @@ def enrich_batch(lines: Iterable[bytes], analyzers: Analyzers, *, origin: str, b
     return result
 
 
-def enrich_posts(
-    items: Sequence[LinePost], analyzers: Analyzers, *, origin: str, batch_id: str
-) -> EnrichedBatch:
+def enrich_posts(items: Sequence[LinePost], analyzers: Analyzers, *, origin: str, batch_id: str) -> EnrichedBatch:
     """Analyze posts and build the three tables' rows.
 
     A post whose analysis raises (after a one-by-one retry) is quarantined with the analyzer's

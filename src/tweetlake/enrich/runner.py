@@ -111,15 +111,17 @@ class Enricher:
     def _finish_moves(self, state: CatalogState) -> None:
         """Move manifests of batches the catalog already has (crash between steps 6 and 7)."""
         done = set(state.recent_batches)
-        for name in self.storage.list(lake.PENDING, ".json"):
+        for name in self.storage.listdir(lake.PENDING, ".json"):
             if name[: -len(".json")] in done:
                 self.storage.move(f"{lake.PENDING}/{name}", f"{lake.DONE}/{name}")
 
     def pending(self) -> list[str]:
         """Manifest names waiting in ``raw/_pending``, oldest first."""
-        return self.storage.list(lake.PENDING, ".json")
+        return self.storage.listdir(lake.PENDING, ".json")
 
-    def run(self, *, follow: bool = False, stop: threading.Event | None = None, poll_interval: float = 0.2) -> EnrichTotals:
+    def run(
+        self, *, follow: bool = False, stop: threading.Event | None = None, poll_interval: float = 0.2
+    ) -> EnrichTotals:
         """Process pending batches. Without ``follow``, drain and return; with it, keep watching
         until ``stop`` is set (then finish the pending batches and return)."""
         stop = stop or threading.Event()

@@ -21,8 +21,6 @@ from tweetlake.record import Post
 __all__ = ["Item", "Notice", "Rejected", "Source"]
 
 
-
-
 @dataclass(slots=True)
 class Rejected:
     """An input record that could not become a post."""

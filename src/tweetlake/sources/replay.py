@@ -11,12 +11,13 @@ posts it already holds (same platform and id).
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import msgspec
 
@@ -30,16 +31,15 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _json = msgspec.json.Decoder()
 
 
-def _open(path: str) -> IO[bytes]:
+def _open(path: str, stack: contextlib.ExitStack) -> IO[bytes]:
+    """Open a file (or stdin), transparently gunzipping; ``stack`` closes what was opened."""
     if path == "-":
         raw: IO[bytes] = sys.stdin.buffer
     else:
-        if not Path(path).is_file():
-            raise ConfigError(f"replay: no such file {path!r}. Give archive paths, or '-' to read stdin.")
-        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+        raw = stack.enter_context(open(path, "rb"))  # noqa: SIM115 - the stack closes it
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(cast(io.RawIOBase, raw))
     if buffered.peek(2)[:2] == _GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
+        return stack.enter_context(gzip.GzipFile(fileobj=buffered))  # type: ignore[arg-type]
     return buffered
 
 
@@ -59,27 +59,27 @@ class ReplaySource(Source):
             if path != "-" and not Path(path).is_file():
                 raise ConfigError(f"replay: no such file {path!r}. Give archive paths, or '-' to read stdin.")
         self.paths = list(paths)
-        self._lines: Iterator[tuple[str, int, bytes]] = self._iter_lines()
+        self._lines: Generator[tuple[str, int, bytes]] = self._iter_lines()
         self._exhausted = False
         self.bytes_read = 0
 
-    def _iter_lines(self) -> Iterator[tuple[str, int, bytes]]:
+    def _iter_lines(self) -> Generator[tuple[str, int, bytes]]:
         for path in self.paths:
             origin = "<stdin>" if path == "-" else path
-            handle = _open(path)
-            try:
-                for number, line in enumerate(handle, start=1):
-                    self.bytes_read += len(line)
-                    yield origin, number, line
-            except (OSError, EOFError) as exc:
-                yield origin, -1, f"cannot read {origin}: {exc}".encode()
-            finally:
-                if path != "-":
-                    handle.close()
+            with contextlib.ExitStack() as stack:
+                try:
+                    for number, line in enumerate(_open(path, stack), start=1):
+                        self.bytes_read += len(line)
+                        yield origin, number, line
+                except (OSError, EOFError) as exc:
+                    yield origin, -1, f"cannot read {origin} (damaged or truncated archive?): {exc}".encode()
 
     @property
     def exhausted(self) -> bool:
         return self._exhausted
+
+    def close(self) -> None:
+        self._lines.close()  # closes the file being read, if replay stopped early
 
     def poll(self, max_items: int) -> list[Item]:
         items: list[Item] = []

@@ -209,7 +209,7 @@ class Catalog:
             state.notices = dict(cp.notices)
             state.quarantine = list(cp.quarantine)
             state.recent_batches = list(cp.recent_batches)
-        for name in self.storage.list(LOG, ".json"):
+        for name in self.storage.listdir(LOG, ".json"):
             seq = int(name.split(".")[0])
             if seq <= state.seq:
                 continue

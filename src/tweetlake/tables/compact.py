@@ -122,7 +122,9 @@ def _merge(
     path = f"{table}/{part}/compact-{state.seq + 1:012d}-{uuid.uuid4().hex[:8]}.parquet"
     catalog.write_inflight(path, [path], [e.path for e in entries])
     added = write_file(storage, path, merged)  # 2.
-    commit = Commit(seq=0, kind="compact", ts=datetime.now(UTC), add={table: [added]}, remove={table: [e.path for e in entries]})
+    commit = Commit(
+        seq=0, kind="compact", ts=datetime.now(UTC), add={table: [added]}, remove={table: [e.path for e in entries]}
+    )
     catalog.commit(state, commit)  # 3.
     for entry in entries:  # 4.
         storage.delete(entry.path)

@@ -1,0 +1,5 @@
+"""``python -m tweetlake`` is the ``tweetlake`` command."""
+
+from tweetlake.cli.main import main
+
+main()

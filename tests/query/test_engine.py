@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tweetlake.delivery.batcher import DeliveryLimits
+from tweetlake.enrich.core import Analyzers
+from tweetlake.enrich.runner import Enricher
+from tweetlake.errors import QueryError
+from tweetlake.pipeline import ingest
+from tweetlake.query.engine import QueryEngine
+from tweetlake.sources.synthetic import SyntheticSource
+from tweetlake.storage import Storage
+
+
+@pytest.fixture
+def engine(storage: Storage, fake_analyzers: Analyzers) -> QueryEngine:
+    ingest(storage, SyntheticSource(seed=1, count=300), limits=DeliveryLimits(max_records=100))
+    Enricher(storage, fake_analyzers).run()
+    return QueryEngine(storage, max_rows=50)
+
+
+def test_reference_columns_come_first_in_order(engine: QueryEngine) -> None:
+    expected = {
+        "tweets": [
+            "created_at",
+            "text",
+            "name",
+            "screen_name",
+            "description",
+            "id",
+            "followers",
+            "friends",
+            "source",
+            "lang",
+            "location",
+            "truncated",
+            "filter_level",
+            "in_reply_to_screen_name",
+            "is_quote_status",
+        ],
+        "entities": ["id", "entity", "type", "score"],
+        "sentiment": [
+            "id",
+            "text",
+            "sentiment",
+            "sentiment_pos_score",
+            "sentiment_neg_score",
+            "sentiment_neu_score",
+            "sentiment_mixed_score",
+        ],
+    }
+    types = {
+        "followers": "BIGINT",
+        "friends": "BIGINT",
+        "truncated": "BOOLEAN",
+        "is_quote_status": "BOOLEAN",
+        "score": "DOUBLE",
+    }
+    for table, columns in expected.items():
+        described = engine.execute(f"DESCRIBE {table}").rows()
+        assert [r[0] for r in described[: len(columns)]] == columns
+        for name, kind, *_ in described[: len(columns)]:
+            assert kind == types.get(name, "DOUBLE" if "score" in name else "VARCHAR"), (table, name, kind)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "CREATE TABLE x AS SELECT 1",
+        "COPY tweets TO 'out.csv'",
+        "INSERT INTO tweets SELECT * FROM tweets",
+        "DROP VIEW tweets",
+        "ATTACH 'other.duckdb'",
+        "SET enable_external_access = true",
+        "INSTALL httpfs",
+        "SELECT 1; DROP VIEW tweets",
+    ],
+)
+def test_writes_and_settings_are_rejected(engine: QueryEngine, sql: str) -> None:
+    with pytest.raises(QueryError):
+        engine.execute(sql)
+    assert engine.execute("SELECT count(*) FROM tweets").rows() == [(300,)]
+
+
+def test_files_outside_the_lake_are_refused(engine: QueryEngine, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n")
+    with pytest.raises(QueryError, match="may only read the lake"):
+        engine.execute(f"SELECT * FROM read_csv('{secret}')")
+
+
+def test_row_cap_sets_truncated_and_params_are_bound(engine: QueryEngine) -> None:
+    result = engine.execute("SELECT id FROM tweets")
+    assert result.truncated and result.table.num_rows == 50
+    small = engine.execute("SELECT id FROM tweets WHERE lang = ? LIMIT 3", ["en"])
+    assert not small.truncated and small.table.num_rows == 3
+    injected = engine.execute("SELECT count(*) FROM tweets WHERE lang = ?", ["en' OR '1'='1"])
+    assert injected.rows() == [(0,)]
+
+
+def test_time_limit_interrupts(storage: Storage, engine: QueryEngine) -> None:
+    slow = QueryEngine(storage, timeout=0.3)
+    with pytest.raises(QueryError, match="time limit"):
+        slow.execute("SELECT count(*) FROM range(10000000000) a, range(10) b WHERE a.range % 7 = b.range")
+
+
+def test_views_follow_new_commits(storage: Storage, engine: QueryEngine, fake_analyzers: Analyzers) -> None:
+    assert engine.execute("SELECT count(*) FROM tweets").rows() == [(300,)]
+    ingest(storage, SyntheticSource(seed=1, count=400))
+    Enricher(storage, fake_analyzers).run()
+    assert engine.execute("SELECT count(*) FROM tweets").rows() == [(400,)]
+
+
+def test_empty_lake_has_typed_empty_views(tmp_path: Path) -> None:
+    with QueryEngine(Storage(tmp_path / "empty")) as engine:
+        for table in ("tweets", "sentiment", "entities", "quarantine"):
+            assert engine.execute(f"SELECT count(*) FROM {table}").rows() == [(0,)]

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from tweetlake.delivery.batcher import DeliveryLimits
+from tweetlake.enrich.core import Analyzers
+from tweetlake.enrich.runner import Enricher
+from tweetlake.pipeline import ingest
+from tweetlake.query.engine import QueryEngine
+from tweetlake.sources.synthetic import SyntheticSource
+from tweetlake.storage import Storage
+from tweetlake.tables.catalog import LOCK, Catalog
+from tweetlake.tables.compact import CompactionPolicy, compact_tables
+
+_SNAPSHOT = {
+    "tweets": "SELECT * EXCLUDE (dt) FROM tweets ORDER BY id",
+    "sentiment": "SELECT * EXCLUDE (dt) FROM sentiment ORDER BY id",
+    "entities": "SELECT * EXCLUDE (dt) FROM entities ORDER BY id, entity, type",
+}
+
+
+def _snapshot(storage: Storage) -> dict[str, list[tuple[object, ...]]]:
+    with QueryEngine(storage) as engine:
+        return {t: engine.execute(sql, max_rows=10**7).rows() for t, sql in _SNAPSHOT.items()}
+
+
+def test_compaction_merges_files_without_changing_rows(storage: Storage, fake_analyzers: Analyzers) -> None:
+    ingest(storage, SyntheticSource(seed=7, count=1000), limits=DeliveryLimits(max_records=100))
+    Enricher(storage, fake_analyzers).run()
+    before = _snapshot(storage)
+    catalog = Catalog(storage)
+    state = catalog.read()
+    assert len(state.table_files("tweets")) == 10
+    with storage.lock(LOCK, "test"):
+        result = compact_tables(storage, catalog, state, CompactionPolicy(), min_files=2)
+    assert result.files_before > result.files_after
+    after_state = catalog.read()
+    assert len(after_state.table_files("tweets")) == 1
+    assert _snapshot(storage) == before
+    # the old files are gone from disk, so engines that glob the folder see each row once
+    on_disk = storage.walk_files("tweets", ".parquet")
+    assert on_disk == [e.path for e in after_state.table_files("tweets")]
+
+
+def test_enrich_follow_compacts_when_files_pile_up(storage: Storage, fake_analyzers: Analyzers) -> None:
+    ingest(storage, SyntheticSource(seed=8, count=400), limits=DeliveryLimits(max_records=50))
+    import threading
+
+    stop = threading.Event()
+    stop.set()  # drain what is pending, then stop
+    Enricher(storage, fake_analyzers, compaction=CompactionPolicy(min_files=4)).run(follow=True, stop=stop)
+    state = Catalog(storage).read()
+    assert len(state.table_files("tweets")) == 1 and state.rows("tweets") == 400
