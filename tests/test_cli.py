@@ -130,3 +130,46 @@ def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
 def test_status_without_a_lake_says_what_to_do(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["status", "--lake", str(tmp_path / "nowhere")])
     assert result.exit_code == 1 and "Run `tweetlake ingest" in result.output
+
+
+def test_replay_bad_lines_reach_quarantine_with_file_and_line(tmp_path: Path) -> None:
+    from tests.helpers import reference_line
+
+    lake = str(tmp_path / "L")
+    archive = tmp_path / "mixed.jsonl"
+    archive.write_text(
+        "\n".join(
+            [
+                reference_line("1", "first good post"),
+                "{not json",
+                reference_line("2", "   "),
+                reference_line("3", "missing id", id=None),
+                '{"delete":{"status":{"id":9,"id_str":"9"},"timestamp_ms":"1"}}',
+                reference_line("4", "last good post"),
+            ]
+        )
+        + "\n"
+    )
+    out = _run("ingest", "replay", str(archive), "--lake", lake)
+    assert "notices: delete" in out
+    _run("enrich", "--lake", lake, "--sentiment", "wordlist", "--entities", "none")
+    rows = json.loads(
+        _run(
+            "query",
+            "SELECT line, stage, reason, origin FROM quarantine ORDER BY line",
+            "--lake",
+            lake,
+            "--format",
+            "json",
+        )
+    )
+    assert [(r["line"], r["stage"]) for r in rows] == [(2, "ingest"), (3, "ingest"), (4, "ingest")]
+    assert rows[0]["reason"].startswith("invalid JSON")
+    assert "empty text" in rows[1]["reason"]
+    assert "missing field `id`" in rows[2]["reason"]
+    assert all(r["origin"] == str(archive) for r in rows)
+    ids = json.loads(_run("query", "SELECT id FROM tweets ORDER BY id", "--lake", lake, "--format", "json"))
+    assert [r["id"] for r in ids] == ["1", "4"]
+    status = json.loads(_run("status", "--lake", lake, "--json"))
+    assert (status["received"], status["quarantined"], status["notices"]) == (5, 3, {"delete": 1})
+    assert status["counts_add_up"]

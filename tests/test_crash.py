@@ -88,3 +88,34 @@ def test_kill_ingest_midway_then_rerun_loses_nothing(tmp_path: Path) -> None:
     with QueryEngine(Storage(lake)) as engine:
         assert engine.execute("SELECT count(*), count(DISTINCT id) FROM tweets").rows() == [(20000, 20000)]
     assert not lake_status(Storage(lake)).check()
+
+
+def _wait_for_commits(lake: Path, n: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while _commits(lake) < n:
+        assert time.monotonic() < deadline, "no commits appeared"
+        time.sleep(0.05)
+
+
+def test_run_stops_cleanly_on_sigint_and_drains(tmp_path: Path) -> None:
+    lake = tmp_path / "L"
+    proc = _tweetlake("run", "--source", "synthetic", "--rate", "400", "--lake", str(lake))
+    _wait_for_commits(lake, 3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()
+    assert b"stopping: flushing and draining" in err
+    status = lake_status(Storage(lake))
+    assert status.pending_posts == 0 and status.enriched > 0 and not status.check()
+
+
+def test_kill_run_then_restart_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
+    lake = tmp_path / "L"
+    args = ("run", "--source", "synthetic", "--count", "4000", "--rate", "2000", "--lake", str(lake))
+    proc = _tweetlake(*args)
+    assert _kill_when(proc, lambda: _commits(lake) >= 2)
+    _finish(*args)  # the source resumes from its cursor; enrich finishes what is pending
+    status = lake_status(Storage(lake))
+    with QueryEngine(Storage(lake)) as engine:
+        assert engine.execute("SELECT count(*), count(DISTINCT id) FROM tweets").rows() == [(4000, 4000)]
+    assert status.pending_posts == 0 and not status.check()

@@ -117,3 +117,22 @@ def test_empty_lake_has_typed_empty_views(tmp_path: Path) -> None:
     with QueryEngine(Storage(tmp_path / "empty")) as engine:
         for table in ("tweets", "sentiment", "entities", "quarantine"):
             assert engine.execute(f"SELECT count(*) FROM {table}").rows() == [(0,)]
+
+
+def test_a_lake_on_an_object_store_is_queryable(fake_analyzers: Analyzers, tmp_path: Path) -> None:
+    remote = Storage("memory://query-remote-lake")
+    archive = tmp_path / "a.jsonl"
+    from tests.helpers import reference_line
+
+    archive.write_text(reference_line("1", "love Kyiv") + "\n{broken\n")
+    from tweetlake.sources.replay import ReplaySource
+
+    ingest(remote, ReplaySource([str(archive)]))
+    ingest(remote, SyntheticSource(seed=4, count=120))
+    Enricher(remote, fake_analyzers).run()
+    with QueryEngine(remote) as engine:
+        assert engine.execute("SELECT count(*), min(dt) IS NOT NULL FROM tweets").rows() == [(121, True)]
+        assert engine.execute("SELECT count(*) FROM entities WHERE entity = 'Kyiv'").rows()[0][0] >= 1
+        assert engine.execute("SELECT line, stage FROM quarantine").rows() == [(2, "ingest")]
+        with pytest.raises(QueryError):
+            engine.execute(f"SELECT * FROM read_csv('{archive}')")

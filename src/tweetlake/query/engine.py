@@ -7,7 +7,8 @@ reads the quarantine zone. Guardrails live here, not in any UI:
 * **read-only**: only ``SELECT`` (including ``WITH``, ``DESCRIBE``, ``SHOW``, ``SUMMARIZE``) and
   ``EXPLAIN`` statements run; anything else is rejected before DuckDB sees it;
 * **no files outside the lake**: DuckDB's external access is switched off except for the lake's
-  table folders, and the configuration is locked so a query cannot switch it back on;
+  table folders, and the configuration is locked so a query cannot switch it back on (a lake on
+  an object store is read through the storage seam as Arrow, with external access fully off);
 * **time limit**: a query running longer than ``timeout`` seconds is interrupted;
 * **row cap**: at most ``max_rows`` rows come back, with ``truncated`` set when there were more;
 * **parameters**: values are bound (``?`` or ``$name``), never pasted into SQL.
@@ -15,13 +16,17 @@ reads the quarantine zone. Guardrails live here, not in any UI:
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 
 from tweetlake import lake
 from tweetlake.errors import QueryError
@@ -41,7 +46,7 @@ QUARANTINE_SCHEMA = pa.schema(
         ("line", pa.int64()),
         ("batch_id", pa.string()),
         ("raw", pa.string()),
-        ("quarantined_ts", pa.string()),
+        ("quarantined_ts", pa.timestamp("us", tz="UTC")),
     ]
 )
 
@@ -71,11 +76,6 @@ class QueryEngine:
     """
 
     def __init__(self, storage: Storage, *, timeout: float = 30.0, max_rows: int = 10_000) -> None:
-        if not storage.is_local:
-            raise QueryError(
-                f"querying {storage.url} directly is not supported yet: DuckDB cannot download its "
-                "object-store extension offline. Copy the lake locally (or use Athena with `tweetlake ddl`)."
-            )
         self.storage = storage
         self.timeout = timeout
         self.max_rows = max_rows
@@ -110,36 +110,57 @@ class QueryEngine:
 
     def _connect(self, state: CatalogState) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(":memory:", config={"threads": 2})
-        root = self.storage.local_path("")
-        assert root is not None
         for table, schema in SCHEMAS.items():
-            files = [self.storage.local_path(e.path) for e in state.table_files(table)]
-            if files:
-                listing = ", ".join(_sql_string(f) for f in files if f)
+            paths = [e.path for e in state.table_files(table)]
+            if not paths:
+                con.register(f"_empty_{table}", schema.empty_table().append_column("dt", pa.array([], pa.date32())))
+                con.execute(f"CREATE VIEW {table} AS SELECT * FROM _empty_{table}")
+            elif self.storage.is_local:
+                listing = ", ".join(_sql_string(self.storage.full(p)) for p in paths)
                 con.execute(
                     f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listing}], "
                     "hive_partitioning = true, hive_types = {'dt': DATE}, union_by_name = true)"
                 )
             else:
-                con.register(f"_empty_{table}", schema.empty_table().append_column("dt", pa.array([], pa.date32())))
-                con.execute(f"CREATE VIEW {table} AS SELECT * FROM _empty_{table}")
-        quarantine = [self.storage.local_path(p) for p in state.quarantine if self.storage.exists(p)]
-        if quarantine:
-            listing = ", ".join(_sql_string(f) for f in quarantine if f)
+                # Object stores: DuckDB cannot load its httpfs extension offline, so pyarrow reads
+                # the files through the storage seam and DuckDB scans the Arrow dataset.
+                con.register(f"_ds_{table}", self._dataset(table, schema, paths))
+                con.execute(f"CREATE VIEW {table} AS SELECT * FROM _ds_{table}")
+        self._quarantine_view(con, [p for p in state.quarantine if self.storage.exists(p)])
+        if self.storage.is_local:
+            root = self.storage.full("")
+            allowed = ", ".join(_sql_string(f"{root}/{d}/") for d in (*lake.TABLES, lake.QUARANTINE))
+            con.execute(f"SET allowed_directories = [{allowed}]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        return con
+
+    def _dataset(self, table: str, schema: pa.Schema, paths: list[str]) -> ds.Dataset:
+        return ds.dataset(
+            [self.storage.full(p) for p in paths],
+            schema=schema.append(pa.field("dt", pa.date32())),
+            filesystem=pafs.PyFileSystem(pafs.FSSpecHandler(self.storage.fs)),
+            format="parquet",
+            partitioning=ds.partitioning(pa.schema([("dt", pa.date32())]), flavor="hive"),
+            partition_base_dir=self.storage.full(table),
+        )
+
+    def _quarantine_view(self, con: duckdb.DuckDBPyConnection, paths: list[str]) -> None:
+        if paths and self.storage.is_local:
+            listing = ", ".join(_sql_string(self.storage.full(p)) for p in paths)
             con.execute(
-                f"CREATE VIEW quarantine AS SELECT stage, reason, origin, line, batch_id, raw, quarantined_ts "
+                "CREATE VIEW quarantine AS SELECT stage, reason, origin, line, batch_id, raw, quarantined_ts "
                 f"FROM read_json([{listing}], format = 'newline_delimited', columns = "
                 "{stage: 'VARCHAR', reason: 'VARCHAR', origin: 'VARCHAR', line: 'BIGINT', batch_id: 'VARCHAR', "
                 "raw: 'VARCHAR', quarantined_ts: 'TIMESTAMPTZ'})"
             )
-        else:
-            con.register("_empty_quarantine", QUARANTINE_SCHEMA.empty_table())
-            con.execute("CREATE VIEW quarantine AS SELECT * FROM _empty_quarantine")
-        allowed = [f"{root}/{d}/" for d in (*lake.TABLES, lake.QUARANTINE)]
-        con.execute(f"SET allowed_directories = [{', '.join(_sql_string(d) for d in allowed)}]")
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
-        return con
+            return
+        rows = [json.loads(line) for p in paths for line in self.storage.read_bytes(p).splitlines() if line.strip()]
+        for row in rows:
+            row["quarantined_ts"] = datetime.fromisoformat(row["quarantined_ts"])
+        table = pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA) if rows else QUARANTINE_SCHEMA.empty_table()
+        con.register("_quarantine", table)
+        con.execute("CREATE VIEW quarantine AS SELECT * FROM _quarantine")
 
     # -- guarded execution -------------------------------------------------------------------------
     def execute(self, sql: str, params: Any = None, *, max_rows: int | None = None) -> QueryResult:
