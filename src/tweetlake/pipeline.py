@@ -61,7 +61,7 @@ def ingest(
     stop = stop or threading.Event()
     reporter = reporter or SilentReporter()
     resume = load_cursor(storage, source.source_id)
-    delivery = Delivery(storage, source.source_id, limits)
+    delivery = Delivery(storage, source.source_id, limits, resumed_cursor=resume)
     started = time.monotonic()
     try:
         source.open(resume)

@@ -27,7 +27,7 @@ from typing import IO, Any
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from tweetlake.errors import LakeError, LockedError
+from tweetlake.errors import LockedError
 
 __all__ = ["Storage"]
 
@@ -217,11 +217,3 @@ def _fsync_dir(folder: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def ensure_relative(rel: str) -> str:
-    """Reject absolute paths and ``..`` in a lake-relative path."""
-    norm = posixpath.normpath(rel)
-    if norm.startswith("/") or norm == ".." or norm.startswith("../"):
-        raise LakeError(f"path {rel!r} escapes the lake; lake paths are relative, like 'tweets/dt=…/x.parquet'")
-    return norm
