@@ -7,8 +7,12 @@ PY="${PYTHON:-python3}"
 
 need_apt=""
 "$PY" -c "import ensurepip, venv" 2>/dev/null || need_apt="python3-venv"
+# The dashboard's browser tests drive Debian's Chromium (never a downloaded browser).
+if [ "${TWEETLAKE_NO_CHROMIUM:-}" = "" ] && ! command -v chromium >/dev/null 2>&1; then
+    need_apt="$need_apt chromium"
+fi
 if [ -n "$need_apt" ]; then
-    echo "bootstrap: installing $need_apt with apt (needed to create a virtual environment)"
+    echo "bootstrap: installing $need_apt with apt"
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need_apt

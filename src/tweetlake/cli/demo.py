@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
-from datetime import UTC, datetime
+import webbrowser
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.console import Group
@@ -15,23 +18,58 @@ from rich.text import Text
 from tweetlake.analyzers import load_entities, load_sentiment
 from tweetlake.cli.output import console, err_console
 from tweetlake.config import Config
+from tweetlake.dashboard.server import DashboardServer
 from tweetlake.enrich.core import Analyzers
 from tweetlake.errors import TweetlakeError
-from tweetlake.pipeline import Pipeline
+from tweetlake.pipeline import Pipeline, ingest
 from tweetlake.query import overview
 from tweetlake.query.engine import QueryEngine
 from tweetlake.sources.keywords import KeywordFilter
 from tweetlake.sources.synthetic import SyntheticSource
 from tweetlake.status import LakeStatus, lake_status
 from tweetlake.storage import Storage
+from tweetlake.tables.catalog import CHECKPOINT as CATALOG_CHECKPOINT
+from tweetlake.tables.catalog import LOG as CATALOG_LOG
 from tweetlake.tables.compact import CompactionPolicy
+
+BACKFILL_SEED = 424242
+
+
+def _has_display() -> bool:
+    return (
+        sys.platform == "darwin"
+        or os.name == "nt"
+        or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    )
+
 
 _COLOURS = {"POSITIVE": "green", "NEGATIVE": "red", "NEUTRAL": "grey62", "MIXED": "yellow", "UNSCORED": "blue"}
 
 
-def run_demo(config: Config, *, rate: float, duration: float | None, keywords: str, stop: threading.Event) -> None:
-    storage = Storage(config.lake)
+def run_demo(
+    config: Config,
+    *,
+    rate: float,
+    duration: float | None,
+    keywords: str,
+    stop: threading.Event,
+    dashboard: DashboardServer | None,
+    open_browser: bool = False,
+) -> None:
+    storage = dashboard.storage if dashboard else Storage(config.lake)
     err_console.print(f"[bold]tweetlake demo[/]: synthetic posts at {rate:g}/s → {storage.url} (Ctrl-C to stop)")
+    if not storage.exists(CATALOG_LOG) and not storage.exists(CATALOG_CHECKPOINT):
+        # A fresh demo lake gets half an hour of history (with one news spike) so every chart has
+        # something to show at once; the live stream continues from there at a similar pace.
+        history = SyntheticSource(
+            seed=BACKFILL_SEED, count=3000, start=datetime.now(UTC) - timedelta(minutes=30), spacing=0.68
+        )
+        ingest(storage, history, keywords=KeywordFilter(keywords))
+    if dashboard is not None:
+        dashboard.start()
+        err_console.print(f"[bold green]dashboard:[/] {dashboard.url}")
+        if open_browser and _has_display():
+            webbrowser.open(dashboard.url)
     err_console.print("loading analyzers…")
     pipeline = Pipeline(
         storage,
@@ -62,6 +100,8 @@ def run_demo(config: Config, *, rate: float, duration: float | None, keywords: s
             thread.join(timeout=1.0)
         live.update(_render(storage, engine, time.monotonic() - started))
     engine.close()
+    if dashboard is not None:
+        dashboard.stop()
     if errors:
         raise errors[0]
     err_console.print(f"demo lake kept at {storage.url}; try: tweetlake query --lake {storage.url} 'SELECT …'")

@@ -211,6 +211,22 @@ def _analyzer_options(func: F) -> F:
     return click.option("--sentiment", default=None, help="Sentiment analyzer: vader (default).")(func)
 
 
+def _dashboard_options(func: F) -> F:
+    func = click.option("--no-dashboard", is_flag=True, help="Do not serve the dashboard.")(func)
+    func = click.option("--port", type=int, default=8765, show_default=True, help="Dashboard port.")(func)
+    return click.option(
+        "--host", default="127.0.0.1", show_default=True, help="Dashboard address; off loopback a token is required."
+    )(func)
+
+
+def _dashboard(storage: Any, host: str, port: int, disabled: bool) -> Any:
+    if disabled:
+        return None
+    from tweetlake.dashboard.server import DashboardServer
+
+    return DashboardServer(storage, host=host, port=port)
+
+
 @cli.command()
 @lake_option
 @click.option("--follow", is_flag=True, help="Keep watching for new batches until Ctrl-C.")
@@ -271,6 +287,7 @@ def _source(name: str, seed: int, count: int | None, rate: float | None, files: 
 @click.option("--rate", type=float, default=None, help="synthetic: posts per second.")
 @_delivery_options
 @_analyzer_options
+@_dashboard_options
 @_handle_errors
 def run(
     lake: str | None,
@@ -285,8 +302,12 @@ def run(
     flush_seconds: float | None,
     sentiment: str | None,
     entities: str | None,
+    host: str,
+    port: int,
+    no_dashboard: bool,
 ) -> None:
-    """Run every stage continuously: source → delivery → enrich → tables. Ctrl-C drains and exits."""
+    """Run every stage continuously: source → delivery → enrich → tables, with the dashboard.
+    Ctrl-C drains and exits."""
     from tweetlake.pipeline import Pipeline
     from tweetlake.sources.keywords import KeywordFilter
     from tweetlake.tables.compact import CompactionPolicy
@@ -301,10 +322,18 @@ def run(
         limits=_limits(config, flush_records, flush_seconds),
         compaction=CompactionPolicy(),
     )
+    server = _dashboard(storage, host, port, no_dashboard)
     err_console.print(f"running {source_name} → {storage.url} (Ctrl-C to stop)")
-    with _graceful_stop() as stop:
-        pipeline.stop = stop
-        result = pipeline.run()
+    if server is not None:
+        server.start()
+        err_console.print(f"[bold green]dashboard:[/] {server.url}")
+    try:
+        with _graceful_stop() as stop:
+            pipeline.stop = stop
+            result = pipeline.run()
+    finally:
+        if server is not None:
+            server.stop()
     _print_status(storage)
     if result.ingest:
         err_console.print(f"ingested {result.ingest.counts.received:,} records; enriched {result.enrich.posts:,} posts")
@@ -312,17 +341,71 @@ def run(
 
 @cli.command()
 @lake_option
-@click.option("--rate", type=float, default=200.0, show_default=True, help="Synthetic posts per second.")
+@click.option("--rate", type=float, default=12.0, show_default=True, help="Synthetic posts per second.")
 @click.option("--duration", type=float, default=None, help="Stop after this many seconds (default: Ctrl-C).")
 @click.option("--keywords", default="ukraine, russia, climate, ai, football", show_default=True)
+@click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
+@_dashboard_options
 @_handle_errors
-def demo(lake: str | None, config_path: str | None, rate: float, duration: float | None, keywords: str) -> None:
-    """Run the whole pipeline on synthetic posts with a live summary. No network needed."""
+def demo(
+    lake: str | None,
+    config_path: str | None,
+    rate: float,
+    duration: float | None,
+    keywords: str,
+    no_browser: bool,
+    host: str,
+    port: int,
+    no_dashboard: bool,
+) -> None:
+    """Run the whole pipeline on synthetic posts, with the dashboard and a live summary. No network needed."""
     from tweetlake.cli.demo import run_demo
 
     config = _config(lake or "demo-lake", config_path)
+    server = _dashboard(_storage(config), host, port, no_dashboard)
     with _graceful_stop() as stop:
-        run_demo(config, rate=rate, duration=duration, keywords=keywords, stop=stop)
+        run_demo(
+            config,
+            rate=rate,
+            duration=duration,
+            keywords=keywords,
+            stop=stop,
+            dashboard=server,
+            open_browser=not no_browser,
+        )
+
+
+@cli.command()
+@lake_option
+@_dashboard_options
+@_handle_errors
+def dashboard(lake: str | None, config_path: str | None, host: str, port: int, no_dashboard: bool) -> None:
+    """Serve the live dashboard for a lake (read-only). Binds 127.0.0.1 unless --host says otherwise."""
+    config = _config(lake, config_path)
+    server = _dashboard(_storage(config), host, port, False)
+    err_console.print(f"[bold green]dashboard:[/] {server.url}  (Ctrl-C to stop)")
+    if server.token:
+        err_console.print(
+            "[yellow]serving beyond this machine: the URL above carries the access token; share it with care.[/]"
+        )
+    server.serve_forever()
+
+
+@cli.command()
+@lake_option
+@click.option("--out", type=click.Path(dir_okay=False), default="report.html", show_default=True)
+@click.option("--range", "time_range", default="all", show_default=True, help="15m, 1h, 6h, 24h, 7d, 30d or all.")
+@click.option("--keyword", default=None, help="Only posts that matched this keyword.")
+@_handle_errors
+def report(lake: str | None, config_path: str | None, out: str, time_range: str, keyword: str | None) -> None:
+    """Write a self-contained HTML snapshot of the dashboard (opens offline)."""
+    from tweetlake.dashboard.queries import Filters
+    from tweetlake.dashboard.report import build_report
+
+    config = _config(lake, config_path)
+    params = {"range": time_range, **({"keyword": keyword} if keyword else {})}
+    path = build_report(_storage(config), Path(out), Filters.parse(params))
+    err_console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
 # -- query, ddl, compact, status -------------------------------------------------------------------

@@ -164,8 +164,9 @@ def enrich_posts(items: Sequence[LinePost], analyzers: Analyzers, *, origin: str
             entity_rows.extend(_entity_rows(items[i].post, found, e_model or ""))
     counts.entity_rows = len(entity_rows)
     counts.sentiment_unsupported = sum(1 for i in keep if isinstance(sentiments[i], str))
+    labels = [r.get("sentiment") for r in sentiment_rows]
     return EnrichedBatch(
-        tweets=_tweets_table(kept_posts, batch_id),
+        tweets=_tweets_table(kept_posts, batch_id, labels),
         sentiment=pa.Table.from_pylist(sentiment_rows, schema=SENTIMENT),
         entities=pa.Table.from_pylist(entity_rows, schema=ENTITIES),
         quarantined=quarantined,
@@ -225,13 +226,14 @@ def _check_length(out: Sequence[Any], expected: int, name: str) -> None:
         raise RuntimeError(f"analyzer {name} returned {len(out)} results for {expected} texts")
 
 
-def _tweets_table(posts: list[Post], batch_id: str) -> pa.Table:
+def _tweets_table(posts: list[Post], batch_id: str, labels: list[str | None]) -> pa.Table:
     columns: dict[str, list[Any]] = {name: [] for name in TWEETS.names}
-    fields = [n for n in TWEETS.names if n != "batch_id"]
+    fields = [n for n in TWEETS.names if n not in ("batch_id", "sentiment")]
     for post in posts:
         for name in fields:
             columns[name].append(getattr(post, name))
     columns["batch_id"] = [batch_id] * len(posts)
+    columns["sentiment"] = labels
     return pa.table(columns, schema=TWEETS)
 
 

@@ -11,7 +11,8 @@ words users typically track (``ukraine``, ``climate``, ``ai``, ``football``, ``c
 
 Timing: with ``rate`` the source emits that many posts a second and stamps them with the wall
 clock (a live stream). Without it, it emits as fast as the pipeline takes them; ``start`` then
-fixes the timestamps (``start + i * spacing``) so output is fully reproducible.
+fixes the timestamps so output is fully reproducible. Those timestamps follow a news cycle: in
+every 2,500 posts, the last 400 come eight times denser and mostly about one topic (a spike).
 """
 
 from __future__ import annotations
@@ -78,13 +79,33 @@ def _author(seed: int, number: int) -> _Author:
     )
 
 
+# News bursts: in every cycle of _CYCLE posts, the last _BURST come _DENSITY times closer together
+# and mostly about one topic, so volume charts show spikes with a story behind them.
+_CYCLE, _BURST, _DENSITY = 2500, 400, 8
+
+
+def _burst_topic(index: int) -> int | None:
+    cycle, position = divmod(index, _CYCLE)
+    return cycle % len(TOPICS) if position >= _CYCLE - _BURST else None
+
+
+def time_offset(index: int) -> float:
+    """Post ``index``'s time offset in units of the average spacing outside bursts."""
+    cycle, position = divmod(index, _CYCLE)
+    calm = _CYCLE - _BURST
+    per_cycle = calm + _BURST / _DENSITY
+    within = position if position < calm else calm + (position - calm) / _DENSITY
+    return cycle * per_cycle + within
+
+
 def generate_post(seed: int, index: int, created: datetime) -> Post:
     """Build post ``index`` of the stream for ``seed``, stamped with ``created``."""
     rng = random.Random(seed * 1_000_003 + index)
     # A few prolific accounts write a third of the posts; the long tail writes the rest.
     author = _author(seed, rng.randrange(40) if rng.random() < 0.33 else rng.randrange(AUTHORS))
     lang = _weighted(rng, LANG_WEIGHTS)
-    topic = rng.choice(TOPICS)
+    burst = _burst_topic(index)
+    topic = TOPICS[burst] if burst is not None and rng.random() < 0.8 else rng.choice(TOPICS)
     sentiment = _weighted(rng, SENTIMENT_WEIGHTS)
     template = rng.choice(TEMPLATES[lang][sentiment])
     text = template.format(
@@ -162,7 +183,8 @@ class SyntheticSource(Source):
         rate: posts per second, stamped with the wall clock (None: as fast as possible).
         start: timestamp of post 0 when ``rate`` is None; later posts follow ``spacing`` apart.
             Defaults to the moment the source opens.
-        spacing: seconds between consecutive posts' timestamps when ``rate`` is None.
+        spacing: seconds between consecutive posts' timestamps when ``rate`` is None (outside
+            news bursts, where posts come eight times closer together).
     """
 
     name = "synthetic"
@@ -221,7 +243,7 @@ class SyntheticSource(Source):
         for _ in range(max(limit, 0)):
             i = self.next_index
             live = self.rate is not None
-            created = datetime.now(UTC) if live else self.start + timedelta(seconds=i * self.spacing)
+            created = datetime.now(UTC) if live else self.start + timedelta(seconds=time_offset(i) * self.spacing)
             items.append(generate_post(self.seed, i, created))
             self.next_index += 1
         return items

@@ -50,6 +50,8 @@ TWEETS: Final = pa.schema(
         ("in_reply_to_id", pa.string()),
         ("post_url", pa.string()),
         ("batch_id", pa.string()),
+        # the post's sentiment label, copied from `sentiment` so filters need no join
+        ("sentiment", pa.string()),
     ]
 )
 
