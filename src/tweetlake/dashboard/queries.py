@@ -37,7 +37,14 @@ _BUCKETS = (  # (max span, bucket seconds)
     (timedelta(days=10), 3 * 3600),
     (timedelta(days=40), 86400),
 )
-_DOMAIN = r"^[a-z]+://(?:www\.)?([^/:?#]+)"
+
+
+def _domain_sql(column: str) -> str:
+    """SQL for the host of a URL, lower-cased, without ``www.`` (string functions: no regex)."""
+    host = f"split_part(split_part(split_part(split_part(lower({column}), '://', 2), '/', 1), '?', 1), ':', 1)"
+    return f"regexp_replace({host}, '^www\\.', '')"
+
+
 _SENTIMENTS = (*SENTIMENT_LABELS, "NONE")
 
 
@@ -80,6 +87,10 @@ class Filters:
             raise ConfigError(f"sentiment must be one of {list(_SENTIMENTS)}, got {values['sentiment']!r}")
         return cls(**values)
 
+    def only_time(self) -> bool:
+        """True when nothing but the time range is filtered."""
+        return all(getattr(self, f.name) is None for f in fields(self) if f.name not in ("range", "start", "end"))
+
     def to_params(self) -> dict[str, str]:
         out = {}
         for f in fields(self):
@@ -101,14 +112,23 @@ class Dashboard:
 
     def __init__(self, engine: QueryEngine) -> None:
         self.engine = engine
+        self._bounds: tuple[int, datetime | None, datetime | None] = (-1, None, None)
 
     # -- filters -----------------------------------------------------------------------------------
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """Oldest and newest post times, cached until the next catalog commit."""
+        self.engine.connection()
+        seq = self.engine.state.seq
+        if self._bounds[0] != seq:
+            oldest, newest = self.engine.execute("SELECT min(created_ts), max(created_ts) FROM tweets").rows()[0]
+            self._bounds = (seq, oldest, newest)
+        return self._bounds[1], self._bounds[2]
+
     def newest(self) -> datetime | None:
-        value = self.engine.execute("SELECT max(created_ts) FROM tweets").rows()[0][0]
-        return value if isinstance(value, datetime) else None
+        return self.bounds()[1]
 
     def window(self, f: Filters) -> Window:
-        newest = self.newest()
+        oldest, newest = self.bounds()
         if f.range == "custom" or f.start or f.end:
             start, end = f.start, f.end
         elif RANGES.get(f.range) is not None and newest is not None:
@@ -116,10 +136,8 @@ class Dashboard:
             start = newest - RANGES[f.range]  # type: ignore[operator]
         else:
             start, end = None, None
-        if start is None or end is None:
-            oldest = self.engine.execute("SELECT min(created_ts), max(created_ts) FROM tweets").rows()[0]
-            start = start or oldest[0]
-            end = end or oldest[1]
+        start = start or oldest
+        end = end or newest
         span = (end - start) if start and end else timedelta(0)
         bucket = next((seconds for limit, seconds in _BUCKETS if span <= limit), 7 * 86400)
         return Window(start, end, bucket)
@@ -154,8 +172,7 @@ class Dashboard:
         if f.mention:
             add(f"list_contains(list_transform({p}mentions, lambda x: lower(x)), lower(?))", f.mention)
         if f.domain:
-            domain_of = f"regexp_extract(lower(u), '{_DOMAIN}', 1)"
-            add(f"len(list_filter({p}urls, lambda u: {domain_of} = lower(?))) > 0", f.domain)
+            add(f"len(list_filter({p}urls, lambda u: {_domain_sql('u')} = lower(?))) > 0", f.domain)
         if f.author:
             add(f"{p}screen_name = ?", f.author)
         if f.entity:
@@ -174,28 +191,25 @@ class Dashboard:
     def summary(self, f: Filters) -> dict[str, Any]:
         window = self.window(f)
         where, params = self.where(f, window)
+        newest_anywhere = self.newest()
+        minute_ago = (newest_anywhere or datetime.now(UTC)) - timedelta(minutes=1)
         row = self._run(
-            "SELECT count(*) AS posts, count(DISTINCT screen_name) AS authors, "
+            "SELECT count(*) AS posts, approx_count_distinct(screen_name) AS authors, "
             "count(*) FILTER (WHERE sentiment = 'POSITIVE') AS positive, "
             "count(*) FILTER (WHERE sentiment = 'NEGATIVE') AS negative, "
             "count(*) FILTER (WHERE sentiment = 'NEUTRAL') AS neutral, "
             "count(*) FILTER (WHERE sentiment = 'MIXED') AS mixed, "
             "count(*) FILTER (WHERE sentiment IS NULL) AS unscored, "
+            "count(*) FILTER (WHERE created_ts > ?) AS per_minute, "
             "max(created_ts) AS newest "
             f"FROM tweets WHERE {where}",
-            params,
+            [minute_ago, *params],
         )
         values = dict(zip(row.columns, row.rows()[0], strict=True))
-        newest_anywhere = self.newest()
-        per_minute = 0
-        if newest_anywhere is not None:
-            recent = self._run(
-                f"SELECT count(*) FROM tweets WHERE {where} AND created_ts > ?",
-                [*params, newest_anywhere - timedelta(minutes=1)],
-            )
-            per_minute = int(recent.rows()[0][0])
+        per_minute = int(values["per_minute"])
         scored = values["positive"] + values["negative"] + values["neutral"] + values["mixed"]
-        quarantined = self._run("SELECT count(*) FROM quarantine", []).rows()[0][0]
+        counts = self.engine.state.counts
+        quarantined = counts.get("quarantined_ingest", 0) + counts.get("quarantined_enrich", 0)
         return {
             "posts": values["posts"],
             "authors": values["authors"],
@@ -235,11 +249,17 @@ class Dashboard:
 
     def top(self, kind: str, f: Filters, limit: int = 10) -> list[dict[str, Any]]:
         """Top entities (per type), hashtags, mentions, link domains or authors (by reach)."""
-        where, params = self.where(f, alias="t")
+        window = self.window(f)
+        where, params = self.where(f, window, alias="t")
         if kind == "entities":
+            # Entity rows carry the post's time and platform, so only the other filters need a join.
+            if f.only_time():
+                where, params = self.where(Filters(), window, "e")
+                source = f"entities e WHERE {where}"
+            else:
+                source = f"entities e SEMI JOIN (SELECT platform, id FROM tweets t WHERE {where}) USING (platform, id)"
             sql = (
-                "SELECT e.type, e.entity, count(DISTINCT e.id) AS posts FROM entities e "
-                f"SEMI JOIN (SELECT platform, id FROM tweets t WHERE {where}) f USING (platform, id) "
+                f"SELECT e.type, e.entity, count(*) AS posts FROM {source} "
                 "GROUP BY e.type, e.entity "
                 "QUALIFY row_number() OVER (PARTITION BY e.type ORDER BY posts DESC, e.entity) <= ? "
                 "ORDER BY e.type, posts DESC"
@@ -251,9 +271,9 @@ class Dashboard:
             )
         elif kind == "domains":
             sql = (
-                f"SELECT regexp_extract(lower(x), '{_DOMAIN}', 1) AS domain, count(*) AS posts FROM "
-                f"(SELECT unnest(t.urls) AS x FROM tweets t WHERE {where}) WHERE domain <> '' "
-                "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?"
+                f"SELECT {_domain_sql('x')} AS domain, count(*) AS posts FROM "
+                f"(SELECT unnest(t.urls) AS x FROM tweets t WHERE {where} AND len(t.urls) > 0) "
+                "WHERE domain <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?"
             )
         elif kind == "authors":
             sql = (
@@ -302,19 +322,22 @@ class Dashboard:
             raise ConfigError("page must be 1 or more and size between 1 and 200")
         where, params = self.where(f, alias="t")
         sql = (
-            "SELECT t.platform, t.id, t.created_ts, t.screen_name, t.name, t.followers, t.lang, t.text, "
-            "t.sentiment, s.sentiment_reason, t.post_url, t.hashtags, t.matched_keywords, t.is_repost "
-            f"FROM tweets t LEFT JOIN sentiment s USING (platform, id) WHERE {where} "
-            "ORDER BY t.created_ts DESC, t.id DESC LIMIT ? OFFSET ?"
+            "WITH page AS (SELECT t.platform, t.id, t.created_ts, t.screen_name, t.name, t.followers, t.lang, "
+            "t.text, t.sentiment, t.post_url, t.hashtags, t.matched_keywords, t.is_repost FROM tweets t "
+            f"WHERE {where} ORDER BY t.created_ts DESC, t.id DESC LIMIT ? OFFSET ?) "
+            "SELECT page.*, s.sentiment_reason FROM page LEFT JOIN sentiment s "
+            "ON s.platform = page.platform AND s.id = page.id AND s.created_ts = page.created_ts "
+            "ORDER BY page.created_ts DESC, page.id DESC"
         )
         rows = _records(self._run(sql, [*params, size + 1, (page - 1) * size]))
         has_more = len(rows) > size
         rows = rows[:size]
         if rows:
+            times = [datetime.fromisoformat(r["created_ts"]) for r in rows]
             entities = self._run(
                 "SELECT platform, id, entity, type, score, begin_offset, end_offset FROM entities "
-                "WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY begin_offset",
-                [[r["id"] for r in rows]],
+                "WHERE created_ts BETWEEN ? AND ? AND id IN (SELECT unnest(?::VARCHAR[])) ORDER BY begin_offset",
+                [min(times), max(times), [r["id"] for r in rows]],
             )
             by_post: dict[tuple[str, str], list[dict[str, Any]]] = {}
             for e in _records(entities):

@@ -81,6 +81,8 @@ class QueryEngine:
         self.max_rows = max_rows
         self._con: duckdb.DuckDBPyConnection | None = None
         self._seq: int | None = None
+        #: The catalog as of the last query: its ``seq`` identifies the data the views show.
+        self.state = CatalogState()
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -106,6 +108,7 @@ class QueryEngine:
             self.close()
             self._con = self._connect(state)
             self._seq = state.seq
+        self.state = state
         return self._con
 
     def _connect(self, state: CatalogState) -> duckdb.DuckDBPyConnection:
@@ -171,6 +174,14 @@ class QueryEngine:
                 runs past the time limit.
         """
         cap = self.max_rows if max_rows is None else max_rows
+        try:
+            return self._execute(sql, params, cap)
+        except _FileVanishedError:
+            # A compaction replaced files between reading the catalog and reading them: once more.
+            self.close()
+            return self._execute(sql, params, cap)
+
+    def _execute(self, sql: str, params: Any, cap: int) -> QueryResult:
         with self._lock:
             con = self.connection()
             self._check(con, sql)
@@ -195,6 +206,10 @@ class QueryEngine:
                     f"query stopped after the {self.timeout:g} s time limit. Narrow it (a time range, "
                     "a LIMIT), or raise the limit with --timeout."
                 ) from None
+            except duckdb.IOException as exc:
+                if "No such file" in str(exc) or "not found" in str(exc).lower():
+                    raise _FileVanishedError from None
+                raise QueryError(_first_line(exc)) from None
             except duckdb.PermissionException as exc:
                 raise QueryError(f"{_first_line(exc)}. Queries may only read the lake's tables.") from None
             except duckdb.Error as exc:
@@ -225,6 +240,10 @@ class QueryEngine:
                 f"{name} statements are not allowed: the query layer is read-only. "
                 "Use SELECT (or DESCRIBE / SHOW / EXPLAIN) over tweets, sentiment, entities and quarantine."
             )
+
+
+class _FileVanishedError(Exception):
+    """A file listed by the catalog was gone when DuckDB opened it (compaction raced us)."""
 
 
 def _sql_string(value: str) -> str:
