@@ -39,12 +39,6 @@ _BUCKETS = (  # (max span, bucket seconds)
 )
 
 
-def _domain_sql(column: str) -> str:
-    """SQL for the host of a URL, lower-cased, without ``www.`` (string functions: no regex)."""
-    host = f"split_part(split_part(split_part(split_part(lower({column}), '://', 2), '/', 1), '?', 1), ':', 1)"
-    return f"regexp_replace({host}, '^www\\.', '')"
-
-
 _SENTIMENTS = (*SENTIMENT_LABELS, "NONE")
 
 
@@ -168,11 +162,11 @@ class Dashboard:
         if f.platform:
             add(f"{p}platform = ?", f.platform)
         if f.hashtag:
-            add(f"list_contains(list_transform({p}hashtags, lambda x: lower(x)), lower(?))", f.hashtag)
+            add(f"list_contains({p}hashtags, lower(?))", f.hashtag)
         if f.mention:
-            add(f"list_contains(list_transform({p}mentions, lambda x: lower(x)), lower(?))", f.mention)
+            add(f"list_contains({p}mentions, lower(?))", f.mention)
         if f.domain:
-            add(f"len(list_filter({p}urls, lambda u: {_domain_sql('u')} = lower(?))) > 0", f.domain)
+            add(f"list_contains({p}domains, lower(?))", f.domain)
         if f.author:
             add(f"{p}screen_name = ?", f.author)
         if f.entity:
@@ -264,16 +258,10 @@ class Dashboard:
                 "QUALIFY row_number() OVER (PARTITION BY e.type ORDER BY posts DESC, e.entity) <= ? "
                 "ORDER BY e.type, posts DESC"
             )
-        elif kind in ("hashtags", "mentions"):
+        elif kind in ("hashtags", "mentions", "domains"):
             sql = (
-                f"SELECT lower(x) AS {kind[:-1]}, count(*) AS posts FROM "
+                f"SELECT x AS {kind[:-1]}, count(*) AS posts FROM "
                 f"(SELECT unnest(t.{kind}) AS x FROM tweets t WHERE {where}) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?"
-            )
-        elif kind == "domains":
-            sql = (
-                f"SELECT {_domain_sql('x')} AS domain, count(*) AS posts FROM "
-                f"(SELECT unnest(t.urls) AS x FROM tweets t WHERE {where} AND len(t.urls) > 0) "
-                "WHERE domain <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?"
             )
         elif kind == "authors":
             sql = (
@@ -321,19 +309,34 @@ class Dashboard:
         if page < 1 or not 1 <= size <= 200:
             raise ConfigError("page must be 1 or more and size between 1 and 200")
         where, params = self.where(f, alias="t")
-        sql = (
-            "WITH page AS (SELECT t.platform, t.id, t.created_ts, t.screen_name, t.name, t.followers, t.lang, "
-            "t.text, t.sentiment, t.post_url, t.hashtags, t.matched_keywords, t.is_repost FROM tweets t "
-            f"WHERE {where} ORDER BY t.created_ts DESC, t.id DESC LIMIT ? OFFSET ?) "
-            "SELECT page.*, s.sentiment_reason FROM page LEFT JOIN sentiment s "
-            "ON s.platform = page.platform AND s.id = page.id AND s.created_ts = page.created_ts "
-            "ORDER BY page.created_ts DESC, page.id DESC"
+        # Two steps: find the page's keys (narrow columns), then read the full rows of just those
+        # posts; sorting wide rows of the whole match set would cost far more.
+        keys = self._run(
+            f"SELECT t.platform, t.id, t.created_ts FROM tweets t WHERE {where} "
+            "ORDER BY t.created_ts DESC, t.id DESC LIMIT ? OFFSET ?",
+            [*params, size + 1, (page - 1) * size],
+        ).rows()
+        has_more = len(keys) > size
+        keys = keys[:size]
+        if not keys:
+            return {"page": page, "size": size, "has_more": False, "rows": []}
+        low, high = min(k[2] for k in keys), max(k[2] for k in keys)
+        ids = [k[1] for k in keys]
+        rows = _records(
+            self._run(
+                "SELECT t.platform, t.id, t.created_ts, t.screen_name, t.name, t.followers, t.lang, t.text, "
+                "t.sentiment, s.sentiment_reason, t.post_url, t.hashtags, t.matched_keywords, t.is_repost "
+                "FROM tweets t LEFT JOIN sentiment s ON s.platform = t.platform AND s.id = t.id "
+                "AND s.created_ts BETWEEN ? AND ? "
+                "WHERE t.created_ts BETWEEN ? AND ? AND t.id IN (SELECT unnest(?::VARCHAR[])) "
+                "ORDER BY t.created_ts DESC, t.id DESC",
+                [low, high, low, high, ids],
+            )
         )
-        rows = _records(self._run(sql, [*params, size + 1, (page - 1) * size]))
-        has_more = len(rows) > size
-        rows = rows[:size]
+        wanted = {(k[0], k[1]) for k in keys}
+        rows = [r for r in rows if (r["platform"], r["id"]) in wanted]
         if rows:
-            times = [datetime.fromisoformat(r["created_ts"]) for r in rows]
+            times = [k[2] for k in keys]
             entities = self._run(
                 "SELECT platform, id, entity, type, score, begin_offset, end_offset FROM entities "
                 "WHERE created_ts BETWEEN ? AND ? AND id IN (SELECT unnest(?::VARCHAR[])) ORDER BY begin_offset",

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 import pyarrow as pa
@@ -228,13 +229,28 @@ def _check_length(out: Sequence[Any], expected: int, name: str) -> None:
 
 def _tweets_table(posts: list[Post], batch_id: str, labels: list[str | None]) -> pa.Table:
     columns: dict[str, list[Any]] = {name: [] for name in TWEETS.names}
-    fields = [n for n in TWEETS.names if n not in ("batch_id", "sentiment")]
+    fields = [n for n in TWEETS.names if n not in ("batch_id", "sentiment", "domains", "hashtags", "mentions")]
     for post in posts:
         for name in fields:
             columns[name].append(getattr(post, name))
+        # Hashtags and handles are case-insensitive on every platform: store them lower-cased.
+        columns["hashtags"].append([h.lower() for h in post.hashtags])
+        columns["mentions"].append([m.lower() for m in post.mentions])
+        columns["domains"].append([d for d in (url_domain(u) for u in post.urls) if d])
     columns["batch_id"] = [batch_id] * len(posts)
     columns["sentiment"] = labels
     return pa.table(columns, schema=TWEETS)
+
+
+def url_domain(url: str) -> str | None:
+    """``https://www.BBC.co.uk/news`` → ``bbc.co.uk``; None when the URL has no host."""
+    try:
+        host = urlsplit(url if "://" in url else f"http://{url}").hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
 
 
 def _sentiment_row(post: Post, result: Sentiment | str | None, model: str) -> dict[str, Any]:

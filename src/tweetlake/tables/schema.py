@@ -52,6 +52,8 @@ TWEETS: Final = pa.schema(
         ("batch_id", pa.string()),
         # the post's sentiment label, copied from `sentiment` so filters need no join
         ("sentiment", pa.string()),
+        # the host names of `urls` (lower case, without "www."), for top domains and filters
+        ("domains", _STRINGS),
     ]
 )
 
