@@ -24,10 +24,10 @@ from rich.console import Console
 from rich.table import Table
 
 from tweetlake import Enricher, KeywordFilter, Storage, ingest
+from tweetlake.analyzers import Analyzers
 from tweetlake.analyzers.fake import DictionaryEntities, WordListSentiment
 from tweetlake.dashboard.server import DashboardServer
 from tweetlake.delivery.batcher import DeliveryLimits
-from tweetlake.enrich.core import Analyzers
 from tweetlake.sources.synthetic import SyntheticSource, time_offset
 from tweetlake.sources.synthetic_vocab import PEOPLE, PLACES
 from tweetlake.tables.catalog import LOCK, Catalog

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tweetlake.analyzers import Analyzers
 from tweetlake.analyzers.fake import DictionaryEntities, WordListSentiment
-from tweetlake.enrich.core import Analyzers
 from tweetlake.storage import Storage
 
 SHARED_DATA = Path(os.environ.get("TWEETLAKE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))

@@ -11,8 +11,9 @@ The data flows through one package per stage, in this order::
 
 from __future__ import annotations
 
+from tweetlake.analyzers import Analyzers
 from tweetlake.delivery.batcher import DeliveryLimits
-from tweetlake.enrich.core import Analyzers, enrich_batch
+from tweetlake.enrich.core import enrich_batch
 from tweetlake.enrich.runner import Enricher
 from tweetlake.errors import TweetlakeError
 from tweetlake.pipeline import Pipeline, ingest

@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from tweetlake.analyzers import Analyzers
 from tweetlake.delivery.batcher import Delivery, DeliveryLimits, IngestCounts, load_cursor
-from tweetlake.enrich.core import Analyzers
 from tweetlake.enrich.runner import Enricher, EnrichTotals
 from tweetlake.errors import TweetlakeError
 from tweetlake.progress import Reporter, SilentReporter

@@ -4,11 +4,10 @@ import json
 
 import pytest
 
-from tweetlake.analyzers import load_entities, load_sentiment
+from tweetlake.analyzers import Analyzers, load_entities, load_sentiment
 from tweetlake.analyzers.base import SENTIMENT_LABELS
 from tweetlake.analyzers.spacy_ner import SpacyEntities, default_model_path
 from tweetlake.analyzers.vader import VaderSentiment, vader_to_comprehend
-from tweetlake.enrich.core import Analyzers
 from tweetlake.errors import ConfigError
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import reference_line
+from tweetlake.analyzers import Analyzers
 from tweetlake.analyzers.fake import DictionaryEntities, WordListSentiment
-from tweetlake.enrich.core import Analyzers
 from tweetlake.enrich.runner import Enricher
 from tweetlake.pipeline import ingest
 from tweetlake.sources.keywords import KeywordFilter

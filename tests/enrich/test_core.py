@@ -3,9 +3,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tests.helpers import post
+from tweetlake.analyzers import Analyzers
 from tweetlake.analyzers.base import Entity, EntityAnalyzer
 from tweetlake.analyzers.fake import FaultyAnalyzer, WordListSentiment
-from tweetlake.enrich.core import Analyzers, enrich_batch
+from tweetlake.enrich.core import enrich_batch
 from tweetlake.record import encode_post
 from tweetlake.tables.schema import ENTITIES, SENTIMENT, TWEETS
 

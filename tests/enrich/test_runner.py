@@ -5,9 +5,9 @@ from pathlib import Path
 
 from tests.helpers import post, reference_line
 from tweetlake import lake
+from tweetlake.analyzers import Analyzers
 from tweetlake.analyzers.fake import FaultyAnalyzer
 from tweetlake.delivery.batcher import DeliveryLimits
-from tweetlake.enrich.core import Analyzers
 from tweetlake.enrich.runner import Enricher
 from tweetlake.pipeline import ingest
 from tweetlake.query.engine import QueryEngine

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tweetlake.analyzers import Analyzers
 from tweetlake.delivery.batcher import DeliveryLimits
-from tweetlake.enrich.core import Analyzers
 from tweetlake.enrich.runner import Enricher
 from tweetlake.errors import QueryError
 from tweetlake.pipeline import ingest

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from tweetlake.analyzers import Analyzers
 from tweetlake.delivery.batcher import DeliveryLimits
-from tweetlake.enrich.core import Analyzers
 from tweetlake.enrich.runner import Enricher
 from tweetlake.pipeline import ingest
 from tweetlake.query.engine import QueryEngine

@@ -1,25 +1,51 @@
 """Analyzers: sentiment and entities behind one small batch interface each (see ``base``).
 
 Backends are picked by name and imported lazily, so a missing optional dependency only matters
-when that backend is asked for.
+when that backend is asked for:
+
+* sentiment: ``linear`` (default: the project's per-language models), ``vader`` (English),
+  ``comprehend`` (Amazon Comprehend, ``pip install 'tweetlake[aws]'``), ``wordlist`` (a fake);
+* entities: ``spacy`` (default: the project's model), ``comprehend``, ``none``.
 """
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 
 from tweetlake.analyzers.base import EntityAnalyzer, SentimentAnalyzer
+from tweetlake.analyzers.langid import LanguageIdentifier
 from tweetlake.errors import ConfigError
 
-__all__ = ["ENTITY_BACKENDS", "SENTIMENT_BACKENDS", "load_entities", "load_sentiment"]
+__all__ = [
+    "ENTITY_BACKENDS",
+    "SENTIMENT_BACKENDS",
+    "Analyzers",
+    "load_analyzers",
+    "load_entities",
+    "load_sentiment",
+]
 
 SENTIMENT_BACKENDS = {
+    "linear": "tweetlake.analyzers.linear:LinearSentiment",
     "vader": "tweetlake.analyzers.vader:VaderSentiment",
+    "comprehend": "tweetlake.analyzers.comprehend:ComprehendSentiment",
     "wordlist": "tweetlake.analyzers.fake:WordListSentiment",
 }
 ENTITY_BACKENDS = {
     "spacy": "tweetlake.analyzers.spacy_ner:SpacyEntities",
+    "comprehend": "tweetlake.analyzers.comprehend:ComprehendEntities",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Analyzers:
+    """The analyzers enrichment uses. ``entities`` may be None to skip entity extraction;
+    ``langid`` (if set) identifies the language of posts whose ``lang`` is missing or ``und``."""
+
+    sentiment: SentimentAnalyzer
+    entities: EntityAnalyzer | None = None
+    langid: LanguageIdentifier | None = None
 
 
 def _load(spec: str) -> type:
@@ -50,3 +76,8 @@ def load_entities(name: str) -> EntityAnalyzer | None:
         )
     analyzer: EntityAnalyzer = _load(ENTITY_BACKENDS[name])()
     return analyzer
+
+
+def load_analyzers(sentiment: str, entities: str, langid: bool = True) -> Analyzers:
+    """The analyzers for enrichment, by name, with language identification unless disabled."""
+    return Analyzers(load_sentiment(sentiment), load_entities(entities), LanguageIdentifier() if langid else None)

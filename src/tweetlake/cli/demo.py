@@ -15,11 +15,10 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from tweetlake.analyzers import load_entities, load_sentiment
+from tweetlake.analyzers import Analyzers, load_entities, load_sentiment
 from tweetlake.cli.output import console, err_console
 from tweetlake.config import Config
 from tweetlake.dashboard.server import DashboardServer
-from tweetlake.enrich.core import Analyzers
 from tweetlake.errors import TweetlakeError
 from tweetlake.pipeline import Pipeline, ingest
 from tweetlake.query import overview

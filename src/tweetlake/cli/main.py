@@ -200,8 +200,7 @@ def ingest_replay(
 
 # -- enrich ----------------------------------------------------------------------------------------
 def _analyzers(config: Config, sentiment: str | None, entities: str | None) -> Any:
-    from tweetlake.analyzers import load_entities, load_sentiment
-    from tweetlake.enrich.core import Analyzers
+    from tweetlake.analyzers import Analyzers, load_entities, load_sentiment
 
     return Analyzers(load_sentiment(sentiment or config.sentiment), load_entities(entities or config.entities))
 
@@ -406,6 +405,85 @@ def report(lake: str | None, config_path: str | None, out: str, time_range: str,
     params = {"range": time_range, **({"keyword": keyword} if keyword else {})}
     path = build_report(_storage(config), Path(out), Filters.parse(params))
     err_console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+# -- eval ------------------------------------------------------------------------------------------
+@cli.group(name="eval")
+def eval_group() -> None:
+    """Score an analyzer on a labelled file (formats: see `tweetlake eval sentiment --help`)."""
+
+
+@eval_group.command("sentiment")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False), help="Label file paired with FILE (0/1/2).")
+@click.option("--analyzer", default="linear", show_default=True, help="linear, vader, comprehend or wordlist.")
+@click.option("--lang", default="en", show_default=True, help="Language of the texts (JSON lines may set their own).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@_handle_errors
+def eval_sentiment(file: str, labels: str | None, analyzer: str, lang: str, as_json: bool) -> None:
+    """Macro-recall, accuracy, macro-F1, per-class figures and tweets/s of a sentiment analyzer.
+
+    FILE is one of: a text file with --labels (one tweet / one label 0,1,2 per line, as TweetEval
+    and XLM-T ship them); a SemEval TSV (id, label, text); or JSON lines {"text", "label", "lang"}.
+    """
+    from tweetlake.analyzers import load_sentiment
+    from tweetlake.evaluate import evaluate_sentiment, read_sentiment
+
+    examples = read_sentiment(Path(file), Path(labels) if labels else None, lang)
+    report = evaluate_sentiment(load_sentiment(analyzer), examples)
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+        return
+    console.print(
+        kv_table(
+            f"{report.analyzer} on {file} ({report.examples:,} tweets)",
+            [
+                ("macro-recall", f"{report.macro_recall:.4f}"),
+                ("accuracy", f"{report.accuracy:.4f}"),
+                ("macro-F1", f"{report.macro_f1:.4f}"),
+                *[
+                    (f"{cls.lower()}  P / R / F1", f"{v['precision']:.3f} / {v['recall']:.3f} / {v['f1']:.3f}")
+                    for cls, v in report.per_class.items()
+                ],
+                ("answered MIXED (counted wrong)", f"{100 * report.mixed_share:.1f} %"),
+                ("skipped (language unsupported)", report.unsupported),
+                ("tweets/s (1 process)", f"{report.tweets_per_second:,.0f}"),
+            ],
+        )
+    )
+
+
+@eval_group.command("entities")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--analyzer", default="spacy", show_default=True, help="spacy or comprehend.")
+@click.option("--lang", default="en", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@_handle_errors
+def eval_entities(file: str, analyzer: str, lang: str, as_json: bool) -> None:
+    """Entity precision, recall and F1 (exact span and type), overall and per type, and tweets/s.
+
+    FILE is CoNLL: token<TAB>BIO-tag per line, a blank line between tweets (WNUT17, BTC).
+    """
+    from tweetlake.analyzers import load_entities
+    from tweetlake.errors import ConfigError
+    from tweetlake.evaluate import evaluate_entities, read_conll
+
+    loaded = load_entities(analyzer)
+    if loaded is None:
+        raise ConfigError("--analyzer none has nothing to evaluate")
+    report = evaluate_entities(loaded, read_conll(Path(file)), lang=lang)
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+        return
+    rows = [
+        ("precision / recall / F1", f"{report.precision:.3f} / {report.recall:.3f} / {report.f1:.3f}"),
+        *[
+            (f"{t}  P / R / F1 (n={v['support']})", f"{v['precision']:.3f} / {v['recall']:.3f} / {v['f1']:.3f}")
+            for t, v in report.per_type.items()
+        ],
+        ("tweets/s (1 process)", f"{report.tweets_per_second:,.0f}"),
+    ]
+    console.print(kv_table(f"{report.analyzer} on {file} ({report.tweets:,} tweets)", rows))
 
 
 # -- query, ddl, compact, status -------------------------------------------------------------------

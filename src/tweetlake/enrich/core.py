@@ -27,7 +27,9 @@ from urllib.parse import urlsplit
 import msgspec
 import pyarrow as pa
 
+from tweetlake.analyzers import Analyzers
 from tweetlake.analyzers.base import Entity, EntityAnalyzer, Sentiment, SentimentAnalyzer, primary_language
+from tweetlake.analyzers.langid import LanguageIdentifier
 from tweetlake.quarantine import QuarantineRecord
 from tweetlake.record import Post, decode_post
 from tweetlake.tables.schema import ENTITIES, SENTIMENT, TWEETS
@@ -35,14 +37,6 @@ from tweetlake.tables.schema import ENTITIES, SENTIMENT, TWEETS
 __all__ = ["Analyzers", "EnrichCounts", "EnrichedBatch", "decode_lines", "enrich_batch", "enrich_posts"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Analyzers:
-    """The analyzers enrichment uses. ``entities`` may be None to skip entity extraction."""
-
-    sentiment: SentimentAnalyzer
-    entities: EntityAnalyzer | None = None
 
 
 @dataclass(slots=True)
@@ -56,6 +50,8 @@ class EnrichCounts:
     entity_rows: int = 0
     entities_unsupported: int = 0
     """Posts not sent to the entity analyzer because of their language."""
+    languages_detected: int = 0
+    """Posts whose language was identified because their ``lang`` was missing or ``und``."""
     unsupported_languages: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, int]:
@@ -65,6 +61,7 @@ class EnrichCounts:
             "sentiment_unsupported": self.sentiment_unsupported,
             "entity_rows": self.entity_rows,
             "entities_unsupported": self.entities_unsupported,
+            "languages_detected": self.languages_detected,
         }
 
 
@@ -135,7 +132,8 @@ def enrich_posts(items: Sequence[LinePost], analyzers: Analyzers, *, origin: str
     quarantined: list[QuarantineRecord] = []
     counts = EnrichCounts()
     texts = [i.post.text for i in items]
-    langs = [i.post.lang for i in items]
+    langs, detected = _languages(items, texts, analyzers.langid)
+    counts.languages_detected = sum(detected)
 
     sentiments, failed_s = _run_isolated(
         analyzers.sentiment, analyzers.sentiment.analyze, texts, langs, items, counts, "sentiment"
@@ -157,7 +155,7 @@ def enrich_posts(items: Sequence[LinePost], analyzers: Analyzers, *, origin: str
     kept_posts = [items[i].post for i in keep]
     s_model = analyzers.sentiment.name
     e_model = analyzers.entities.name if analyzers.entities else None
-    sentiment_rows = [_sentiment_row(items[i].post, sentiments[i], s_model) for i in keep]
+    sentiment_rows = [_sentiment_row(items[i].post, sentiments[i], s_model, langs[i], detected[i]) for i in keep]
     entity_rows: list[dict[str, Any]] = []
     for i in keep:
         found = entities[i]
@@ -253,13 +251,32 @@ def url_domain(url: str) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
-def _sentiment_row(post: Post, result: Sentiment | str | None, model: str) -> dict[str, Any]:
+def _languages(
+    items: Sequence[LinePost], texts: list[str], langid: LanguageIdentifier | None
+) -> tuple[list[str | None], list[bool]]:
+    """Each post's language: its own ``lang``, or the identified one when that is missing."""
+    langs: list[str | None] = [i.post.lang for i in items]
+    detected = [False] * len(items)
+    if langid is None:
+        return langs, detected
+    unknown = [k for k, lang in enumerate(langs) if primary_language(lang) is None]
+    if unknown:
+        for k, guess in zip(unknown, langid.detect([texts[k] for k in unknown]), strict=True):
+            if guess:
+                langs[k], detected[k] = guess, True
+    return langs, detected
+
+
+def _sentiment_row(
+    post: Post, result: Sentiment | str | None, model: str, lang: str | None, detected: bool
+) -> dict[str, Any]:
     row: dict[str, Any] = {
         "id": post.id,
         "text": post.text,
         "platform": post.platform,
         "created_ts": post.created_ts,
-        "lang": primary_language(post.lang),
+        "lang": primary_language(lang),
+        "lang_detected": detected,
         "sentiment_model": model,
     }
     if isinstance(result, Sentiment):

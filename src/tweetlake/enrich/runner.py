@@ -33,8 +33,9 @@ import numpy as np
 import pyarrow as pa
 
 from tweetlake import lake
+from tweetlake.analyzers import Analyzers
 from tweetlake.delivery.batcher import BatchManifest, decode_manifest
-from tweetlake.enrich.core import Analyzers, EnrichedBatch, LinePost, decode_lines, enrich_posts
+from tweetlake.enrich.core import EnrichedBatch, LinePost, decode_lines, enrich_posts
 from tweetlake.errors import LakeError
 from tweetlake.progress import Reporter, SilentReporter
 from tweetlake.quarantine import QuarantineRecord, encode_quarantine

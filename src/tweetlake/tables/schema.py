@@ -71,6 +71,7 @@ SENTIMENT: Final = pa.schema(
         ("platform", pa.string()),
         ("created_ts", TIMESTAMP),
         ("lang", pa.string()),
+        ("lang_detected", pa.bool_()),
         ("sentiment_model", pa.string()),
         ("sentiment_reason", pa.string()),
     ]
