@@ -5,7 +5,7 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit train-ner clean
+.PHONY: demo test lint typecheck unit train-ner train-sentiment bench clean
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	./scripts/bootstrap.sh
@@ -25,9 +25,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-# Retrain the shipped entity model from ../shared/data (about 15-30 minutes on 2 cores).
+# Retrain the shipped models from ../shared/data (train/val splits only).
 train-ner: $(STAMP)
 	$(BIN)/python training/train_ner.py
+
+train-sentiment: $(STAMP)
+	$(BIN)/python training/train_sentiment.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache demo-lake test-artifacts

@@ -8,6 +8,7 @@
       raw/_done/<batch>.json                  enrich: the manifest, moved here once enriched
       quarantine/dt=YYYY-MM-DD/<batch>.<stage>.jsonl
                                               records that could not be used, with the reason
+      deletes/dt=YYYY-MM-DD/<batch>.jsonl     delete notices from the platforms (to honour)
       tweets/dt=YYYY-MM-DD/part-<batch>.parquet
       sentiment/dt=YYYY-MM-DD/part-<batch>.parquet
       entities/dt=YYYY-MM-DD/part-<batch>.parquet
@@ -27,6 +28,7 @@ from typing import Final
 __all__ = [
     "CATALOG",
     "CURSORS",
+    "DELETES",
     "DONE",
     "PENDING",
     "QUARANTINE",
@@ -39,6 +41,7 @@ RAW: Final = "raw"
 PENDING: Final = "raw/_pending"
 DONE: Final = "raw/_done"
 QUARANTINE: Final = "quarantine"
+DELETES: Final = "deletes"
 CATALOG: Final = "_catalog"
 CURSORS: Final = "_state/cursors"
 TABLES: Final = ("tweets", "sentiment", "entities")

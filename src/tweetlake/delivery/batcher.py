@@ -90,6 +90,7 @@ class BatchManifest(msgspec.Struct, kw_only=True):
     data: str | None
     quarantine: str | None
     records: int
+    deletes: str | None = None
     bytes: int
     counts: IngestCounts
     cursor: Any = None
@@ -113,6 +114,7 @@ def new_batch_id(source_id: str, now: datetime) -> str:
 class _Buffer:
     lines: list[bytes] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    deletes: list[dict[str, Any]] = field(default_factory=list)
     counts: IngestCounts = field(default_factory=IngestCounts)
     bytes: int = 0
     opened: float | None = None
@@ -177,6 +179,10 @@ class Delivery:
         self._touch()
         notices = self._buf.counts.notices
         notices[notice.kind] = notices.get(notice.kind, 0) + 1
+        if notice.kind == "delete" and notice.detail.get("id"):
+            self._buf.deletes.append(
+                {"platform": notice.detail.get("platform"), "id": str(notice.detail["id"]), "origin": notice.origin}
+            )
 
     # -- flushing ----------------------------------------------------------------------------------
     @property
@@ -228,6 +234,13 @@ class Delivery:
         if buf.rejected:
             quarantine_path = f"{lake.QUARANTINE}/{part}/{batch_id}.ingest.jsonl"
             self.storage.write_atomic(quarantine_path, _quarantine_lines(buf.rejected, batch_id))
+        # 2b. the delete notices, so users can honour them
+        deletes_path = None
+        if buf.deletes:
+            deletes_path = f"{lake.DELETES}/{part}/{batch_id}.jsonl"
+            received = now.isoformat().replace("+00:00", "Z")
+            rows = [_json.encode({**d, "batch_id": batch_id, "received_ts": received}) + b"\n" for d in buf.deletes]
+            self.storage.write_atomic(deletes_path, b"".join(rows))
         buf.counts.accepted = len(buf.lines)
         buf.counts.quarantined = len(buf.rejected)
         manifest = BatchManifest(
@@ -236,6 +249,7 @@ class Delivery:
             created_ts=now,
             data=data_path,
             quarantine=quarantine_path,
+            deletes=deletes_path,
             records=len(buf.lines),
             bytes=raw_bytes,
             counts=buf.counts,

@@ -194,6 +194,7 @@ class Enricher:
             counts=counts,
             notices=manifest.counts.notices,
             quarantine=quarantine_files,
+            deletes=[manifest.deletes] if manifest.deletes else [],
         )
         self.catalog.commit(state, commit)
         keys.add(new_keys)

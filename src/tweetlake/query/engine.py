@@ -2,7 +2,7 @@
 
 The views ``tweets``, ``sentiment`` and ``entities`` read exactly the files the catalog lists
 (never a blind glob, which could catch a file a crashed writer left behind); ``quarantine``
-reads the quarantine zone. Guardrails live here, not in any UI:
+reads the quarantine zone and ``deletes`` the platforms' delete notices. Guardrails live here, not in any UI:
 
 * **read-only**: only ``SELECT`` (including ``WITH``, ``DESCRIBE``, ``SHOW``, ``SUMMARIZE``) and
   ``EXPLAIN`` statements run; anything else is rejected before DuckDB sees it;
@@ -38,17 +38,30 @@ __all__ = ["QueryEngine", "QueryResult"]
 
 _ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("stage", pa.string()),
-        ("reason", pa.string()),
-        ("origin", pa.string()),
-        ("line", pa.int64()),
-        ("batch_id", pa.string()),
-        ("raw", pa.string()),
-        ("quarantined_ts", pa.timestamp("us", tz="UTC")),
-    ]
-)
+#: The views over JSON-lines zones, and their columns.
+JSON_VIEWS = {
+    "quarantine": pa.schema(
+        [
+            ("stage", pa.string()),
+            ("reason", pa.string()),
+            ("origin", pa.string()),
+            ("line", pa.int64()),
+            ("batch_id", pa.string()),
+            ("raw", pa.string()),
+            ("quarantined_ts", pa.timestamp("us", tz="UTC")),
+        ]
+    ),
+    "deletes": pa.schema(
+        [
+            ("platform", pa.string()),
+            ("id", pa.string()),
+            ("origin", pa.string()),
+            ("batch_id", pa.string()),
+            ("received_ts", pa.timestamp("us", tz="UTC")),
+        ]
+    ),
+}
+_DUCK_TYPES = {"string": "VARCHAR", "int64": "BIGINT", "timestamp[us, tz=UTC]": "TIMESTAMPTZ"}
 
 
 @dataclass
@@ -129,10 +142,11 @@ class QueryEngine:
                 # the files through the storage seam and DuckDB scans the Arrow dataset.
                 con.register(f"_ds_{table}", self._dataset(table, schema, paths))
                 con.execute(f"CREATE VIEW {table} AS SELECT * FROM _ds_{table}")
-        self._quarantine_view(con, [p for p in state.quarantine if self.storage.exists(p)])
+        self._json_view(con, "quarantine", [p for p in state.quarantine if self.storage.exists(p)])
+        self._json_view(con, "deletes", [p for p in state.deletes if self.storage.exists(p)])
         if self.storage.is_local:
             root = self.storage.full("")
-            allowed = ", ".join(_sql_string(f"{root}/{d}/") for d in (*lake.TABLES, lake.QUARANTINE))
+            allowed = ", ".join(_sql_string(f"{root}/{d}/") for d in (*lake.TABLES, lake.QUARANTINE, lake.DELETES))
             con.execute(f"SET allowed_directories = [{allowed}]")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
@@ -148,22 +162,25 @@ class QueryEngine:
             partition_base_dir=self.storage.full(table),
         )
 
-    def _quarantine_view(self, con: duckdb.DuckDBPyConnection, paths: list[str]) -> None:
+    def _json_view(self, con: duckdb.DuckDBPyConnection, name: str, paths: list[str]) -> None:
+        """A view over JSON-lines files (quarantine, deletes), typed by :data:`JSON_VIEWS`."""
+        schema = JSON_VIEWS[name]
         if paths and self.storage.is_local:
             listing = ", ".join(_sql_string(self.storage.full(p)) for p in paths)
+            columns = ", ".join(f"{f.name}: '{_DUCK_TYPES[str(f.type)]}'" for f in schema)
             con.execute(
-                "CREATE VIEW quarantine AS SELECT stage, reason, origin, line, batch_id, raw, quarantined_ts "
-                f"FROM read_json([{listing}], format = 'newline_delimited', columns = "
-                "{stage: 'VARCHAR', reason: 'VARCHAR', origin: 'VARCHAR', line: 'BIGINT', batch_id: 'VARCHAR', "
-                "raw: 'VARCHAR', quarantined_ts: 'TIMESTAMPTZ'})"
+                f"CREATE VIEW {name} AS SELECT {', '.join(schema.names)} "
+                f"FROM read_json([{listing}], format = 'newline_delimited', columns = {{{columns}}})"
             )
             return
         rows = [json.loads(line) for p in paths for line in self.storage.read_bytes(p).splitlines() if line.strip()]
         for row in rows:
-            row["quarantined_ts"] = datetime.fromisoformat(row["quarantined_ts"])
-        table = pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA) if rows else QUARANTINE_SCHEMA.empty_table()
-        con.register("_quarantine", table)
-        con.execute("CREATE VIEW quarantine AS SELECT * FROM _quarantine")
+            for field in schema:
+                if pa.types.is_timestamp(field.type) and row.get(field.name):
+                    row[field.name] = datetime.fromisoformat(row[field.name].replace("Z", "+00:00"))
+        table = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+        con.register(f"_{name}", table)
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}")
 
     # -- guarded execution -------------------------------------------------------------------------
     def execute(self, sql: str, params: Any = None, *, max_rows: int | None = None) -> QueryResult:

@@ -58,7 +58,11 @@ def _dispatch(obj: Any, origin: str, line: int | None, raw: str) -> list[Item]:
         raise FormatError(f"expected a JSON object per line, got {type(obj).__name__}")
     for key in _NOTICE_KEYS:
         if key in obj and len(obj) <= 2:
-            return [Notice(key, origin, obj[key] if isinstance(obj[key], dict) else {"value": obj[key]})]
+            detail = obj[key] if isinstance(obj[key], dict) else {"value": obj[key]}
+            status = detail.get("status") if key == "delete" else None
+            if isinstance(status, dict) and (status.get("id_str") or status.get("id")):
+                detail = {"platform": "x", "id": str(status.get("id_str") or status.get("id"))}
+            return [Notice(key, origin, detail)]
     if isinstance(obj.get("statuses"), list):
         return _dispatch(obj["statuses"], origin, line, raw)
     if "data" in obj:

@@ -62,6 +62,7 @@ class Commit(msgspec.Struct, kw_only=True):
     counts: dict[str, int] = msgspec.field(default_factory=dict)
     notices: dict[str, int] = msgspec.field(default_factory=dict)
     quarantine: list[str] = msgspec.field(default_factory=list)
+    deletes: list[str] = msgspec.field(default_factory=list)
 
 
 class Checkpoint(msgspec.Struct, kw_only=True):
@@ -73,6 +74,7 @@ class Checkpoint(msgspec.Struct, kw_only=True):
     notices: dict[str, int]
     quarantine: list[str]
     recent_batches: list[str]
+    deletes: list[str] = msgspec.field(default_factory=list)
 
 
 class Inflight(msgspec.Struct, kw_only=True):
@@ -99,6 +101,7 @@ class CatalogState:
     counts: dict[str, int] = field(default_factory=dict)
     notices: dict[str, int] = field(default_factory=dict)
     quarantine: list[str] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)
     recent_batches: list[str] = field(default_factory=list)
     """Batch ids committed since the checkpoint before the current one."""
     log_seqs: list[int] = field(default_factory=list)
@@ -122,6 +125,7 @@ class CatalogState:
         for name, n in commit.notices.items():
             self.notices[name] = self.notices.get(name, 0) + n
         self.quarantine.extend(commit.quarantine)
+        self.deletes.extend(commit.deletes)
         if commit.batch_id:
             self.recent_batches.append(commit.batch_id)
         self.seq = commit.seq
@@ -208,6 +212,7 @@ class Catalog:
             state.counts = dict(cp.counts)
             state.notices = dict(cp.notices)
             state.quarantine = list(cp.quarantine)
+            state.deletes = list(cp.deletes)
             state.recent_batches = list(cp.recent_batches)
         for name in self.storage.listdir(LOG, ".json"):
             seq = int(name.split(".")[0])
@@ -255,6 +260,7 @@ class Catalog:
             counts=state.counts,
             notices=state.notices,
             quarantine=state.quarantine,
+            deletes=state.deletes,
             recent_batches=state.recent_batches[-1000:],
         )
         self.storage.write_atomic(CHECKPOINT, _enc.encode(cp))  # 2.
