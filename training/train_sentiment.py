@@ -40,7 +40,15 @@ from tweetlake.analyzers.linear import LinearModel  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "src" / "tweetlake" / "analyzers" / "models" / "sentiment"
-XLMT = {"ar": "arabic", "de": "german", "es": "spanish", "fr": "french", "hi": "hindi", "it": "italian", "pt": "portuguese"}
+XLMT = {
+    "ar": "arabic",
+    "de": "german",
+    "es": "spanish",
+    "fr": "french",
+    "hi": "hindi",
+    "it": "italian",
+    "pt": "portuguese",
+}
 SEMEVAL_LABELS = {"negative": 0, "neutral": 1, "positive": 2}
 GRID = (1.0, 2.0, 4.0, 8.0, 16.0)
 
@@ -119,7 +127,7 @@ def train_language(
         model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced", random_state=0)
         model.fit(xt, train_y)
         results.append((float(recall_score(val_y, model.predict(xv), average="macro")), c, model))
-    best_recall, best_c, best = max(results, key=lambda r: (r[0], -r[1]))
+    _, best_c, best = max(results, key=lambda r: (r[0], -r[1]))
     weights = np.ascontiguousarray(best.coef_.T, dtype=np.float32)
     bias = best.intercept_.astype(np.float32)
     logits = np.asarray(xv @ weights) + bias
