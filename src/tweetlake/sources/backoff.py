@@ -13,7 +13,6 @@ import logging
 import queue
 import random
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,9 +112,16 @@ class StreamThread:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, interrupt: Callable[[], None] | None = None) -> None:
+        """Stop reading. ``interrupt`` closes the live connection, so a blocked read returns now."""
         self._stop.set()
-        self._thread.join(timeout=10)
+        if interrupt is not None:
+            try:
+                interrupt()
+            except Exception:
+                log.debug("%s: error while interrupting the connection", self.name, exc_info=True)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=10)
 
     @property
     def stopped(self) -> bool:
@@ -170,7 +176,3 @@ class StreamThread:
 
     def status(self) -> dict[str, Any]:
         return {"connections": self.connections, "reconnects": self.reconnects, "queued": self._queue.qsize()}
-
-
-def monotonic() -> float:
-    return time.monotonic()

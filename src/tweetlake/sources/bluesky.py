@@ -245,6 +245,11 @@ class JetstreamSource(Source):
         self._received_cursor: int | None = None  # newest time_us read from the socket
         self.events = 0
         self.malformed = 0
+        self._ws: Any = None
+
+    def _close_socket(self) -> None:
+        if self._ws is not None:
+            self._ws.close()
 
     @property
     def source_id(self) -> str:
@@ -273,7 +278,7 @@ class JetstreamSource(Source):
         return items
 
     def close(self) -> None:
-        self._thread.stop()
+        self._thread.stop(interrupt=self._close_socket)
         if self.profiles is not None:
             self.profiles.close()
 
@@ -294,6 +299,7 @@ class JetstreamSource(Source):
         pending: list[tuple[dict[str, Any] | None, str]] = []
         try:
             with connect(url, open_timeout=15, ping_interval=30, ping_timeout=30, max_size=2**24) as ws:
+                self._ws = ws
                 flush_at = time.monotonic() + self.profile_batch_seconds
                 while not self._thread.stopped:
                     try:
