@@ -22,6 +22,17 @@ Example ``tweetlake.toml``::
     [query]
     timeout = 30.0
     max_rows = 10000
+
+    [sources.bluesky]
+    endpoint = "wss://jetstream2.us-east.bsky.network/subscribe"
+
+    [sources.x]
+    token_file = "~/.config/tweetlake/x-bearer-token"   # or TWEETLAKE_X_BEARER_TOKEN
+
+    [sources.mastodon]
+    endpoint = "https://mastodon.social"
+    stream = "public"
+    token_file = "~/.config/tweetlake/mastodon-token"    # or TWEETLAKE_MASTODON_TOKEN
 """
 
 from __future__ import annotations
@@ -52,6 +63,8 @@ class Config:
     entities: str = "spacy"
     query_timeout: float = 30.0
     query_max_rows: int = 10_000
+    sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per-source settings from ``[sources.<name>]`` (endpoint, token_file, stream, ...)."""
     path: str | None = None
 
 
@@ -92,11 +105,21 @@ def load_config(
     elif explicit:
         raise ConfigError(f"config file {config_path} does not exist (from --config or TWEETLAKE_CONFIG)")
     where = str(config_path)
-    unknown = set(data) - {"lake", "keywords", "delivery", "analyzers", "query"}
+    unknown = set(data) - {"lake", "keywords", "delivery", "analyzers", "query", "sources"}
     if unknown:
         raise ConfigError(
-            f"{where}: unknown setting(s) {sorted(unknown)}; valid: lake, keywords, [delivery], [analyzers], [query]"
+            f"{where}: unknown setting(s) {sorted(unknown)}; "
+            "valid: lake, keywords, [delivery], [analyzers], [query], [sources.<name>]"
         )
+    sources = _section(data, "sources", config_path)
+    for name, section in sources.items():
+        if name not in ("bluesky", "x", "mastodon") or not isinstance(section, dict):
+            raise ConfigError(f"{where}: [sources.{name}] is not a source; valid: bluesky, x, mastodon")
+        if "token" in section:
+            raise ConfigError(
+                f"{where}: [sources.{name}] must not hold the token itself; use token_file = PATH "
+                "or the environment variable (see docs/sources.md)"
+            )
     delivery = _section(data, "delivery", config_path)
     analyzers = _section(data, "analyzers", config_path)
     query = _section(data, "query", config_path)
@@ -121,5 +144,6 @@ def load_config(
         entities=_typed(analyzers, "entities", str, "spacy", f"{where} [analyzers]"),
         query_timeout=_typed(query, "timeout", float, 30.0, f"{where} [query]"),
         query_max_rows=_typed(query, "max_rows", int, 10_000, f"{where} [query]"),
+        sources={name: dict(section) for name, section in sources.items()},
         path=str(config_path) if config_path.exists() else None,
     )

@@ -16,6 +16,7 @@
       _catalog/checkpoint.json                the log folded up to some sequence number
       _catalog/keys/<...>.u64                 post keys already in the tables (for de-duplication)
       _state/cursors/<source>.json            each source's resume position
+      _state/sources/<source>.json            what each source last connected with (X rules, ...)
 
 Folders starting with ``_`` are ignored by Hive, Spark and Athena.
 """
@@ -33,6 +34,7 @@ __all__ = [
     "PENDING",
     "QUARANTINE",
     "RAW",
+    "SOURCES",
     "TABLES",
     "partition",
 ]
@@ -44,6 +46,7 @@ QUARANTINE: Final = "quarantine"
 DELETES: Final = "deletes"
 CATALOG: Final = "_catalog"
 CURSORS: Final = "_state/cursors"
+SOURCES: Final = "_state/sources"
 TABLES: Final = ("tweets", "sentiment", "entities")
 
 

@@ -14,8 +14,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import msgspec
+
+from tweetlake import lake
 from tweetlake.analyzers import Analyzers
-from tweetlake.delivery.batcher import Delivery, DeliveryLimits, IngestCounts, load_cursor
+from tweetlake.delivery.batcher import Delivery, DeliveryLimits, IngestCounts, load_cursor, safe_name
 from tweetlake.enrich.runner import Enricher, EnrichTotals
 from tweetlake.errors import TweetlakeError
 from tweetlake.progress import Reporter, SilentReporter
@@ -30,6 +33,7 @@ __all__ = ["IngestResult", "Pipeline", "PipelineResult", "ingest"]
 log = logging.getLogger(__name__)
 
 _POLL = 2_000
+_json = msgspec.json.Encoder()
 
 
 @dataclass
@@ -65,6 +69,9 @@ def ingest(
     started = time.monotonic()
     try:
         source.open(resume)
+        described = source.describe()
+        if described:
+            storage.write_atomic(f"{lake.SOURCES}/{safe_name(source.source_id)}.json", _json.encode(described))
         while not stop.is_set() and not source.exhausted:
             # Never poll more than fits in the open batch, so each flush's cursor is exact.
             items = source.poll(min(_POLL, delivery.room))

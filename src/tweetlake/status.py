@@ -44,6 +44,7 @@ class LakeStatus:
     unsupported_languages: dict[str, int] = field(default_factory=dict)
     tables: dict[str, dict[str, int]] = field(default_factory=dict)
     cursors: dict[str, object] = field(default_factory=dict)
+    sources: dict[str, object] = field(default_factory=dict)
     catalog_seq: int = 0
 
     @property
@@ -130,4 +131,6 @@ def _read_status(storage: Storage) -> LakeStatus:
         }
     for name in storage.listdir(lake.CURSORS, ".json"):
         status.cursors[name[: -len(".json")]] = msgspec.json.decode(storage.read_bytes(f"{lake.CURSORS}/{name}"))
+    for name in storage.listdir(lake.SOURCES, ".json"):
+        status.sources[name[: -len(".json")]] = msgspec.json.decode(storage.read_bytes(f"{lake.SOURCES}/{name}"))
     return status

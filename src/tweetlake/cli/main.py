@@ -198,6 +198,83 @@ def ingest_replay(
     _run_ingest(config, ReplaySource(list(files)), keywords, _limits(config, flush_records, flush_seconds), None)
 
 
+def _live(name: str, config: Config, keywords: str | None, endpoint: str | None, **options: Any) -> Any:
+    from tweetlake.sources import build_live_source
+    from tweetlake.sources.keywords import KeywordFilter
+
+    spec = keywords if keywords is not None else config.keywords
+    settings = config.sources.get(name, {})
+    return build_live_source(name, settings, KeywordFilter(spec), endpoint=endpoint, **options)
+
+
+_ENDPOINT = click.option(
+    "--endpoint", default=None, metavar="URL", help="Server to connect to (default: the public service)."
+)
+
+
+@ingest.command("bluesky")
+@lake_option
+@_ENDPOINT
+@click.option("--no-profiles", is_flag=True, help="Do not look up handles and follower counts (AppView).")
+@_delivery_options
+@_handle_errors
+def ingest_bluesky(
+    lake: str | None,
+    config_path: str | None,
+    endpoint: str | None,
+    no_profiles: bool,
+    keywords: str | None,
+    flush_records: int | None,
+    flush_seconds: float | None,
+) -> None:
+    """Bluesky's Jetstream firehose (free, no key), filtered by --keywords. Runs until Ctrl-C."""
+    config = _config(lake, config_path)
+    source = _live("bluesky", config, keywords, endpoint, profiles=False if no_profiles else None)
+    _run_ingest(config, source, keywords, _limits(config, flush_records, flush_seconds), None)
+
+
+@ingest.command("x")
+@lake_option
+@_ENDPOINT
+@_delivery_options
+@_handle_errors
+def ingest_x(
+    lake: str | None,
+    config_path: str | None,
+    endpoint: str | None,
+    keywords: str | None,
+    flush_records: int | None,
+    flush_seconds: float | None,
+) -> None:
+    """The X API v2 filtered stream (paid). Token: $TWEETLAKE_X_BEARER_TOKEN or [sources.x] token_file."""
+    config = _config(lake, config_path)
+    source = _live("x", config, keywords, endpoint)
+    _run_ingest(config, source, keywords, _limits(config, flush_records, flush_seconds), None)
+
+
+@ingest.command("mastodon")
+@lake_option
+@_ENDPOINT
+@click.option("--stream", default=None, help="public (default), public:local, public:remote or hashtag.")
+@click.option("--tag", default=None, help="The hashtag, for --stream hashtag (without #).")
+@_delivery_options
+@_handle_errors
+def ingest_mastodon(
+    lake: str | None,
+    config_path: str | None,
+    endpoint: str | None,
+    stream: str | None,
+    tag: str | None,
+    keywords: str | None,
+    flush_records: int | None,
+    flush_seconds: float | None,
+) -> None:
+    """A Mastodon server's streaming API. Token: $TWEETLAKE_MASTODON_TOKEN or [sources.mastodon] token_file."""
+    config = _config(lake, config_path)
+    source = _live("mastodon", config, keywords, endpoint, stream=stream, tag=tag)
+    _run_ingest(config, source, keywords, _limits(config, flush_records, flush_seconds), None)
+
+
 # -- enrich ----------------------------------------------------------------------------------------
 def _analyzers(config: Config, sentiment: str | None, entities: str | None) -> Any:
     from tweetlake.analyzers import Analyzers, load_entities, load_sentiment
@@ -263,9 +340,21 @@ def enrich(
 
 
 # -- run and demo ----------------------------------------------------------------------------------
-def _source(name: str, seed: int, count: int | None, rate: float | None, files: tuple[str, ...]) -> Any:
+def _source(
+    name: str,
+    seed: int,
+    count: int | None,
+    rate: float | None,
+    files: tuple[str, ...],
+    config: Config,
+    keywords: str | None,
+    endpoint: str | None,
+) -> Any:
     from tweetlake.errors import ConfigError
+    from tweetlake.sources import LIVE_SOURCES
 
+    if name in LIVE_SOURCES:
+        return _live(name, config, keywords, endpoint)
     if name == "synthetic":
         from tweetlake.sources.synthetic import SyntheticSource
 
@@ -274,12 +363,15 @@ def _source(name: str, seed: int, count: int | None, rate: float | None, files: 
         from tweetlake.sources.replay import ReplaySource
 
         return ReplaySource(list(files))
-    raise ConfigError(f"unknown source {name!r}; choose synthetic or replay (--source)")
+    raise ConfigError(f"unknown source {name!r}; choose synthetic, replay, {', '.join(LIVE_SOURCES)} (--source)")
 
 
 @cli.command()
 @lake_option
-@click.option("--source", "source_name", default="synthetic", show_default=True, help="synthetic or replay.")
+@click.option(
+    "--source", "source_name", default="synthetic", show_default=True, help="synthetic, replay, bluesky, x or mastodon."
+)
+@_ENDPOINT
 @click.option("--file", "files", multiple=True, help="Archive to replay (repeatable; with --source replay).")
 @click.option("--count", type=int, default=None, help="synthetic: stop after this many posts.")
 @click.option("--seed", type=int, default=1, show_default=True, help="synthetic: the stream's seed.")
@@ -292,6 +384,7 @@ def run(
     lake: str | None,
     config_path: str | None,
     source_name: str,
+    endpoint: str | None,
     files: tuple[str, ...],
     count: int | None,
     seed: int,
@@ -315,7 +408,7 @@ def run(
     storage = _storage(config)
     pipeline = Pipeline(
         storage,
-        _source(source_name, seed, count, rate, files),
+        _source(source_name, seed, count, rate, files, config, keywords, endpoint),
         _analyzers(config, sentiment, entities),
         keywords=KeywordFilter(keywords if keywords is not None else config.keywords),
         limits=_limits(config, flush_records, flush_seconds),
@@ -584,6 +677,13 @@ def _print_status(storage: Any, as_json: bool = False) -> None:
             ],
         )
     )
+    for source_id, described in sorted(status.sources.items()):
+        rows = [(key, json.dumps(value) if not isinstance(value, str) else value) for key, value in described.items()]
+        rules = described.get("rules") if isinstance(described, dict) else None
+        if isinstance(rules, list):
+            rows = [r for r in rows if r[0] != "rules"]
+            rows += [(f"rule {i + 1}", f"{r.get('value')}  [tag: {r.get('tag')}]") for i, r in enumerate(rules)]
+        console.print(kv_table(f"source {source_id}", rows))
     problems = status.check()
     if problems:
         err_console.print("[bold red]counts do not add up:[/] " + "; ".join(problems))

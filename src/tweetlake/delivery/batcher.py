@@ -267,9 +267,13 @@ class Delivery:
         return manifest
 
 
+def safe_name(source_id: str) -> str:
+    """A source id as a file name."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in source_id)
+
+
 def _cursor_path(source_id: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in source_id)
-    return f"{lake.CURSORS}/{safe}.json"
+    return f"{lake.CURSORS}/{safe_name(source_id)}.json"
 
 
 def load_cursor(storage: Storage, source_id: str) -> Any | None:

@@ -72,6 +72,10 @@ class Source(ABC):
     def exhausted(self) -> bool:
         """True once the source will produce nothing more (a finite file or count)."""
 
+    def describe(self) -> dict[str, Any]:
+        """What ``tweetlake status`` shows about this source (endpoint, rules, ...). No secrets."""
+        return {}
+
     def snapshot(self) -> Any | None:
         """The resume position after every item returned so far, or None if not resumable."""
         return None
