@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
 
@@ -44,7 +45,7 @@ class LakeStatus:
     unsupported_languages: dict[str, int] = field(default_factory=dict)
     tables: dict[str, dict[str, int]] = field(default_factory=dict)
     cursors: dict[str, object] = field(default_factory=dict)
-    sources: dict[str, object] = field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     catalog_seq: int = 0
 
     @property

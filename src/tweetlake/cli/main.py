@@ -679,7 +679,7 @@ def _print_status(storage: Any, as_json: bool = False) -> None:
     )
     for source_id, described in sorted(status.sources.items()):
         rows = [(key, json.dumps(value) if not isinstance(value, str) else value) for key, value in described.items()]
-        rules = described.get("rules") if isinstance(described, dict) else None
+        rules = described.get("rules")
         if isinstance(rules, list):
             rows = [r for r in rows if r[0] != "rules"]
             rows += [(f"rule {i + 1}", f"{r.get('value')}  [tag: {r.get('tag')}]") for i, r in enumerate(rules)]
