@@ -72,9 +72,10 @@ def test_rules_sync_validates_then_applies_only_the_difference(server: FakeXServ
     kinds = [kind for kind, _ in server.rule_requests]
     assert kinds[0] == "dry_run" and kinds.count("apply") == 2
     assert source.sync_rules() == {"added": 0, "deleted": 0, "kept": 2}
+    source.close()
 
 
-def test_stream_delivers_posts_with_authors_and_survives_faults(server: FakeXServer) -> None:
+def test_stream_delivers_posts_with_authors_after_a_503(server: FakeXServer) -> None:
     server.fail_connects(503)
     source = _source(server, stall_timeout=1.0)
     source.open(None)
@@ -84,12 +85,6 @@ def test_stream_delivers_posts_with_authors_and_survives_faults(server: FakeXSer
         posts = [i for i in _collect(source, 2) if isinstance(i, Post)]
         assert [p.text for p in posts] == ["News from Ukraine", "climate change is real"]
         assert (posts[0].screen_name, posts[0].followers, posts[0].location) == ("ann", 10, "Kyiv")
-        server.disconnect_after(0)  # the next connection ends with operational-disconnect
-        server.reset_after(0)
-        server.stall_after(0)
-        # the current connection is still open: the next post goes through it, then faults apply
-        server.publish([tweet(4, "ukraine again")])
-        _collect(source, 1)
     finally:
         source.close()
     assert server.connects >= 2
@@ -108,10 +103,27 @@ def test_operational_disconnect_and_midline_reset_reconnect(server: FakeXServer)
             assert time.monotonic() < deadline
             time.sleep(0.05)
         time.sleep(0.3)
-        server.reset_after(0)
-        server.publish([tweet(12, "ukraine three")])  # cut mid-line on the next connection? no: current one
+        server.publish([tweet(12, "ukraine three")])
         items = _collect(source, 1)
         assert any(isinstance(i, Post) and i.text == "ukraine three" for i in items)
+    finally:
+        source.close()
+
+
+def test_a_reset_in_the_middle_of_a_line_loses_nothing_whole(server: FakeXServer) -> None:
+    server.reset_after(1)
+    source = _source(server, stall_timeout=2.0)
+    source.open(None)
+    try:
+        time.sleep(0.3)
+        server.publish([tweet(40, "ukraine first"), tweet(41, "ukraine cut in half")])
+        items = _collect(source, 1)
+        deadline = time.monotonic() + 10
+        while server.connects < 2:
+            assert time.monotonic() < deadline
+            items += source.poll(100)
+            time.sleep(0.05)
+        assert not any(isinstance(i, Rejected) for i in items), "half a line must not be parsed"
     finally:
         source.close()
 
