@@ -16,8 +16,9 @@ Example ``tweetlake.toml``::
     max_seconds = 1.0
 
     [analyzers]
-    sentiment = "vader"              # or "none"
-    entities = "spacy"               # or "none"
+    sentiment = "linear"             # or "vader", "comprehend"
+    entities = "spacy"               # or "comprehend", "none"
+    langid = true                    # identify the language of posts without one
 
     [query]
     timeout = 30.0
@@ -59,7 +60,8 @@ class Config:
     """Where ``lake`` came from: ``flag``, ``env``, the config path, or ``default``."""
     keywords: str = ""
     delivery: DeliveryLimits = field(default_factory=DeliveryLimits)
-    sentiment: str = "vader"
+    sentiment: str = "linear"
+    langid: bool = True
     entities: str = "spacy"
     query_timeout: float = 30.0
     query_max_rows: int = 10_000
@@ -140,7 +142,8 @@ def load_config(
             max_bytes=_typed(delivery, "max_bytes", int, defaults.max_bytes, f"{where} [delivery]"),
             max_seconds=_typed(delivery, "max_seconds", float, defaults.max_seconds, f"{where} [delivery]"),
         ),
-        sentiment=_typed(analyzers, "sentiment", str, "vader", f"{where} [analyzers]"),
+        sentiment=_typed(analyzers, "sentiment", str, "linear", f"{where} [analyzers]"),
+        langid=_typed(analyzers, "langid", bool, True, f"{where} [analyzers]"),
         entities=_typed(analyzers, "entities", str, "spacy", f"{where} [analyzers]"),
         query_timeout=_typed(query, "timeout", float, 30.0, f"{where} [query]"),
         query_max_rows=_typed(query, "max_rows", int, 10_000, f"{where} [query]"),

@@ -56,3 +56,24 @@ def test_unknown_analyzer_names_say_what_is_valid() -> None:
     with pytest.raises(ConfigError, match="none"):
         load_entities("bert")
     assert load_entities("none") is None
+
+
+def test_shipped_linear_sentiment_models() -> None:
+    import numpy as np
+
+    from tweetlake.analyzers.linear import LinearSentiment, comprehend_scores
+
+    analyzer = load_sentiment("linear")
+    assert isinstance(analyzer, LinearSentiment)
+    assert analyzer.languages == frozenset({"en", "ar", "de", "es", "fr", "hi", "it", "pt"})
+    assert analyzer.card["models"]["en"]["val"]["macro_recall"] > 0.65
+    texts = ["I absolutely love this, best day ever!", "This is awful, I hate it so much.", "Me encanta, es genial",
+             "Das ist schrecklich und furchtbar"]  # fmt: skip
+    out = analyzer.analyze(texts, ["en", "en", "es", "de"])
+    assert [s.label for s in out] == ["POSITIVE", "NEGATIVE", "POSITIVE", "NEGATIVE"]
+    for s in out:
+        scores = {"POSITIVE": s.positive, "NEGATIVE": s.negative, "NEUTRAL": s.neutral, "MIXED": s.mixed}
+        assert abs(sum(scores.values()) - 1) < 1e-6 and max(scores, key=lambda k: scores[k]) == s.label
+    both = comprehend_scores(np.array([[0.45, 0.1, 0.45], [0.3, 0.1, 0.6], [0.1, 0.2, 0.7]]))
+    assert both[0].argmax() == 3 and both[1].argmax() == 0 and both[2, 3] == 0.0
+    assert "'ru' not supported" in (analyzer.unsupported_reason("ru") or "")

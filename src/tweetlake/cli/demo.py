@@ -15,7 +15,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from tweetlake.analyzers import Analyzers, load_entities, load_sentiment
+from tweetlake.analyzers import load_analyzers
 from tweetlake.cli.output import console, err_console
 from tweetlake.config import Config
 from tweetlake.dashboard.server import DashboardServer
@@ -73,7 +73,7 @@ def run_demo(
     pipeline = Pipeline(
         storage,
         SyntheticSource(seed=int(time.time()) % 100_000, rate=rate),
-        Analyzers(load_sentiment(config.sentiment), load_entities(config.entities)),
+        load_analyzers(config.sentiment, config.entities, config.langid),
         keywords=KeywordFilter(keywords),
         compaction=CompactionPolicy(),
     )

@@ -277,14 +277,16 @@ def ingest_mastodon(
 
 # -- enrich ----------------------------------------------------------------------------------------
 def _analyzers(config: Config, sentiment: str | None, entities: str | None) -> Any:
-    from tweetlake.analyzers import Analyzers, load_entities, load_sentiment
+    from tweetlake.analyzers import load_analyzers
 
-    return Analyzers(load_sentiment(sentiment or config.sentiment), load_entities(entities or config.entities))
+    return load_analyzers(sentiment or config.sentiment, entities or config.entities, config.langid)
 
 
 def _analyzer_options(func: F) -> F:
-    func = click.option("--entities", default=None, help="Entity analyzer: spacy (default) or none.")(func)
-    return click.option("--sentiment", default=None, help="Sentiment analyzer: vader (default).")(func)
+    func = click.option("--entities", default=None, help="Entity analyzer: spacy (default), comprehend or none.")(func)
+    return click.option("--sentiment", default=None, help="Sentiment analyzer: linear (default), vader, comprehend.")(
+        func
+    )
 
 
 def _dashboard_options(func: F) -> F:
