@@ -10,7 +10,9 @@ Sentiment files (3 classes; the format is detected):
 Entity files: **CoNLL** (``token<TAB>BIO-tag``, a blank line between tweets), as WNUT17 and the
 Broad Twitter Corpus ship. Source types map to Comprehend's (person → PERSON, location → LOCATION,
 corporation/group/ORG → ORGANIZATION, product → COMMERCIAL_ITEM, creative-work → TITLE). A
-prediction counts only if its characters and type match a gold entity exactly.
+prediction counts only if its characters and type match a gold entity exactly. @mentions and
+#hashtags are left out on both sides by default (tweetlake does not store them as entities);
+``--keep-handles`` scores against the raw annotation.
 
 Sentiment analyzers may answer MIXED, which 3-class gold data does not have: a MIXED answer
 counts as wrong (the strict reading), and the report says how often it happened.
@@ -217,14 +219,28 @@ class EntityReport:
 
 
 def evaluate_entities(
-    analyzer: EntityAnalyzer, examples: Sequence[EntityExample], lang: str = "en", batch: int = 500
+    analyzer: EntityAnalyzer,
+    examples: Sequence[EntityExample],
+    lang: str = "en",
+    batch: int = 500,
+    keep_handles: bool = False,
 ) -> EntityReport:
+    """Score entity spans. Unless ``keep_handles``, gold and predicted spans that are @mentions or
+    #hashtags are left out on both sides: tweetlake stores those as data of their own, not as
+    entities (the Broad Twitter Corpus annotates many @mentions as PER)."""
+    if not keep_handles:
+        examples = [
+            EntityExample(e.text, {s for s in e.spans if e.text[s[0] : s[0] + 1] not in ("@", "#")}) for e in examples
+        ]
     predicted: list[set[tuple[int, int, str]]] = []
     started = time.perf_counter()
     for i in range(0, len(examples), batch):
         chunk = examples[i : i + batch]
-        for found in analyzer.extract([e.text for e in chunk], [lang] * len(chunk)):
-            predicted.append({(f.begin, f.end, f.type) for f in found})
+        for example, found in zip(chunk, analyzer.extract([e.text for e in chunk], [lang] * len(chunk)), strict=True):
+            spans = {(f.begin, f.end, f.type) for f in found}
+            if not keep_handles:
+                spans = {s for s in spans if example.text[s[0] : s[0] + 1] not in ("@", "#")}
+            predicted.append(spans)
     seconds = time.perf_counter() - started
     tp: Counter[str] = Counter()
     pred_n: Counter[str] = Counter()

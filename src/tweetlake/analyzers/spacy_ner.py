@@ -75,6 +75,7 @@ class SpacyEntities(EntityAnalyzer):
                         ent.end_char,
                     )
                     for ent in doc.ents
+                    if ent.text[:1] not in ("#", "@")  # hashtags and mentions are data, not entities
                 ]
             )
         return out

@@ -552,9 +552,10 @@ def eval_sentiment(file: str, labels: str | None, analyzer: str, lang: str, as_j
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--analyzer", default="spacy", show_default=True, help="spacy or comprehend.")
 @click.option("--lang", default="en", show_default=True)
+@click.option("--keep-handles", is_flag=True, help="Also score @mention and #hashtag spans (left out by default).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @_handle_errors
-def eval_entities(file: str, analyzer: str, lang: str, as_json: bool) -> None:
+def eval_entities(file: str, analyzer: str, lang: str, keep_handles: bool, as_json: bool) -> None:
     """Entity precision, recall and F1 (exact span and type), overall and per type, and tweets/s.
 
     FILE is CoNLL: token<TAB>BIO-tag per line, a blank line between tweets (WNUT17, BTC).
@@ -566,7 +567,7 @@ def eval_entities(file: str, analyzer: str, lang: str, as_json: bool) -> None:
     loaded = load_entities(analyzer)
     if loaded is None:
         raise ConfigError("--analyzer none has nothing to evaluate")
-    report = evaluate_entities(loaded, read_conll(Path(file)), lang=lang)
+    report = evaluate_entities(loaded, read_conll(Path(file)), lang=lang, keep_handles=keep_handles)
     if as_json:
         click.echo(json.dumps(report.as_dict()))
         return

@@ -293,11 +293,15 @@ def _sentiment_row(
 
 
 def _entity_rows(post: Post, found: list[Entity], model: str) -> list[dict[str, Any]]:
-    """The reference's rules: de-duplicate on (text, type); drop 1-char digits, ``#`` and ``@``."""
+    """The reference's rules: de-duplicate on (text, type); drop 1-char digits, ``#`` and ``@``.
+
+    Also dropped: hashtags and @mentions, which are data of their own (the ``hashtags`` and
+    ``mentions`` columns), not entities.
+    """
     best: dict[tuple[str, str], Entity] = {}
     for entity in found:
         text = entity.text.strip()
-        if not text or (len(text) == 1 and (text.isdigit() or text in "#@")):
+        if not text or (len(text) == 1 and (text.isdigit() or text in "#@")) or text[0] in "#@":
             continue
         key = (text, entity.type)
         if key not in best or entity.score > best[key].score:
