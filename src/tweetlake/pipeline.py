@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from tweetlake import lake
-from tweetlake.analyzers import Analyzers
+from tweetlake.analyzers import Analyzers, AnalyzerSpec
 from tweetlake.delivery.batcher import Delivery, DeliveryLimits, IngestCounts, load_cursor, safe_name
 from tweetlake.enrich.runner import Enricher, EnrichTotals
 from tweetlake.errors import TweetlakeError
@@ -118,6 +118,7 @@ class Pipeline:
         keywords: the keyword filter.
         limits: delivery limits.
         compaction: merge small files while running (None: never).
+        workers: analyzer processes (``spec`` names the analyzers they load).
     """
 
     def __init__(
@@ -130,13 +131,17 @@ class Pipeline:
         limits: DeliveryLimits | None = None,
         compaction: CompactionPolicy | None = None,
         reporter: Reporter | None = None,
+        workers: int = 1,
+        spec: AnalyzerSpec | None = None,
     ) -> None:
         self.storage = storage
         self.source = source
         self.keywords = keywords
         self.limits = limits
         self.reporter = reporter or SilentReporter()
-        self.enricher = Enricher(storage, analyzers, reporter=self.reporter, compaction=compaction)
+        self.enricher = Enricher(
+            storage, analyzers, reporter=self.reporter, compaction=compaction, workers=workers, spec=spec
+        )
         self.stop = threading.Event()
         self.result = PipelineResult()
         self._ingest_error: BaseException | None = None

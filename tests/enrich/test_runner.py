@@ -132,3 +132,33 @@ def test_checkpoint_folds_the_log_and_readers_see_the_same(storage: Storage, fak
     ingest(storage, SyntheticSource(seed=5, count=600))
     Enricher(storage, fake_analyzers).run()
     assert len(_ids(storage, "tweets")) == 600 and lake_status(storage).duplicates == 600
+
+
+def test_two_worker_processes_give_the_same_tables(tmp_path: Path) -> None:
+    import shutil
+
+    from tweetlake.analyzers import AnalyzerSpec, load_analyzers
+
+    one = Storage(tmp_path / "one")
+    ingest(one, SyntheticSource(seed=12, count=1200), limits=DeliveryLimits(max_records=100))
+    archive = tmp_path / "dupes.jsonl"
+    archive.write_text("\n".join(reference_line(str(i), f"dup {i % 7}") for i in range(30)) + "\n")
+    ingest(one, ReplaySource([str(archive)]), limits=DeliveryLimits(max_records=10))
+    ingest(one, ReplaySource([str(archive)]), limits=DeliveryLimits(max_records=10))  # duplicates across batches
+    shutil.copytree(tmp_path / "one", tmp_path / "two")
+    two = Storage(tmp_path / "two")
+    spec = AnalyzerSpec(sentiment="wordlist", entities="none", langid=False)
+    Enricher(one, load_analyzers("wordlist", "none", False)).run()
+    totals = Enricher(two, load_analyzers("wordlist", "none", False), workers=2, spec=spec).run()
+    assert totals.posts == 1230 and totals.duplicates == 30
+
+    def snapshot(storage: Storage) -> list[tuple[object, ...]]:
+        with QueryEngine(storage) as engine:
+            sql = (
+                "SELECT t.* EXCLUDE (dt), s.* EXCLUDE (dt) "
+                "FROM tweets t JOIN sentiment s USING (platform, id) ORDER BY id"
+            )
+            return engine.execute(sql, max_rows=10**6).rows()
+
+    assert snapshot(two) == snapshot(one)
+    assert not lake_status(two).check()

@@ -20,6 +20,7 @@ from tweetlake.errors import ConfigError
 __all__ = [
     "ENTITY_BACKENDS",
     "SENTIMENT_BACKENDS",
+    "AnalyzerSpec",
     "Analyzers",
     "load_analyzers",
     "load_entities",
@@ -46,6 +47,15 @@ class Analyzers:
     sentiment: SentimentAnalyzer
     entities: EntityAnalyzer | None = None
     langid: LanguageIdentifier | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzerSpec:
+    """Analyzers by name: what a worker process needs to load the same ones."""
+
+    sentiment: str = "linear"
+    entities: str = "spacy"
+    langid: bool = True
 
 
 def _load(spec: str) -> type:

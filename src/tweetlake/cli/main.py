@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -282,6 +283,12 @@ def _analyzers(config: Config, sentiment: str | None, entities: str | None) -> A
     return load_analyzers(sentiment or config.sentiment, entities or config.entities, config.langid)
 
 
+def _spec(config: Config, sentiment: str | None, entities: str | None) -> Any:
+    from tweetlake.analyzers import AnalyzerSpec
+
+    return AnalyzerSpec(sentiment or config.sentiment, entities or config.entities, config.langid)
+
+
 def _analyzer_options(func: F) -> F:
     func = click.option("--entities", default=None, help="Entity analyzer: spacy (default), comprehend or none.")(func)
     return click.option("--sentiment", default=None, help="Sentiment analyzer: linear (default), vader, comprehend.")(
@@ -305,13 +312,31 @@ def _dashboard(storage: Any, host: str, port: int, disabled: bool) -> Any:
     return DashboardServer(storage, host=host, port=port)
 
 
+_WORKERS = click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Analyzer processes (default: one per CPU core, at most 4).",
+)
+
+
+def _workers(requested: int | None) -> int:
+    return requested or max(1, min(4, os.cpu_count() or 1))
+
+
 @cli.command()
 @lake_option
 @click.option("--follow", is_flag=True, help="Keep watching for new batches until Ctrl-C.")
 @_analyzer_options
+@_WORKERS
 @_handle_errors
 def enrich(
-    lake: str | None, config_path: str | None, follow: bool, sentiment: str | None, entities: str | None
+    lake: str | None,
+    config_path: str | None,
+    follow: bool,
+    sentiment: str | None,
+    entities: str | None,
+    workers: int | None,
 ) -> None:
     """Turn pending raw batches into the tweets, sentiment and entities tables (exactly once)."""
     from tweetlake.enrich.runner import Enricher
@@ -321,7 +346,14 @@ def enrich(
     storage = _storage(config)
     analyzers = _analyzers(config, sentiment, entities)
     with _graceful_stop() as stop, RichReporter("enrich") as reporter:
-        enricher = Enricher(storage, analyzers, reporter=reporter, compaction=CompactionPolicy() if follow else None)
+        enricher = Enricher(
+            storage,
+            analyzers,
+            reporter=reporter,
+            compaction=CompactionPolicy() if follow else None,
+            workers=_workers(workers),
+            spec=_spec(config, sentiment, entities),
+        )
         totals = enricher.run(follow=follow, stop=stop)
     c = totals.counts
     console.print(
@@ -380,6 +412,7 @@ def _source(
 @click.option("--rate", type=float, default=None, help="synthetic: posts per second.")
 @_delivery_options
 @_analyzer_options
+@_WORKERS
 @_dashboard_options
 @_handle_errors
 def run(
@@ -396,6 +429,7 @@ def run(
     flush_seconds: float | None,
     sentiment: str | None,
     entities: str | None,
+    workers: int | None,
     host: str,
     port: int,
     no_dashboard: bool,
@@ -415,6 +449,8 @@ def run(
         keywords=KeywordFilter(keywords if keywords is not None else config.keywords),
         limits=_limits(config, flush_records, flush_seconds),
         compaction=CompactionPolicy(),
+        workers=_workers(workers),
+        spec=_spec(config, sentiment, entities),
     )
     server = _dashboard(storage, host, port, no_dashboard)
     err_console.print(f"running {source_name} → {storage.url} (Ctrl-C to stop)")

@@ -20,11 +20,18 @@ uninterrupted run.
 
 from __future__ import annotations
 
+import ctypes
 import gzip
 import logging
+import multiprocessing as mp
+import os
+import signal
+import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,13 +40,13 @@ import numpy as np
 import pyarrow as pa
 
 from tweetlake import lake
-from tweetlake.analyzers import Analyzers
+from tweetlake.analyzers import Analyzers, AnalyzerSpec, load_analyzers
 from tweetlake.delivery.batcher import BatchManifest, decode_manifest
 from tweetlake.enrich.core import EnrichedBatch, LinePost, decode_lines, enrich_posts
-from tweetlake.errors import LakeError
+from tweetlake.errors import ConfigError, LakeError
 from tweetlake.progress import Reporter, SilentReporter
 from tweetlake.quarantine import QuarantineRecord, encode_quarantine
-from tweetlake.record import post_key
+from tweetlake.record import decode_post, post_key
 from tweetlake.storage import Storage
 from tweetlake.tables.catalog import KEYS, LOCK, Catalog, CatalogState, Commit, FileEntry, KeyIndex
 from tweetlake.tables.compact import CompactionPolicy, compact_tables
@@ -83,9 +90,17 @@ class Enricher:
         reporter: Reporter | None = None,
         checkpoint_every: int = 200,
         compaction: CompactionPolicy | None = None,
+        workers: int = 1,
+        spec: AnalyzerSpec | None = None,
     ) -> None:
+        if workers > 1 and spec is None:
+            raise ConfigError(
+                "parallel enrichment needs the analyzers by name (an AnalyzerSpec) to load them in workers"
+            )
         self.storage = storage
         self.analyzers = analyzers
+        self.workers = workers
+        self.spec = spec
         self.reporter = reporter or SilentReporter()
         self.catalog = Catalog(storage)
         self.checkpoint_every = checkpoint_every
@@ -127,46 +142,103 @@ class Enricher:
         until ``stop`` is set (then finish the pending batches and return)."""
         stop = stop or threading.Event()
         started = time.monotonic()
-        with self._writer() as (state, keys):
-            since_checkpoint = 0
-            while True:
-                names = self.pending()
-                self.reporter.total("enrich", self.totals.batches + len(names))
-                for name in names:
-                    self._process(name, state, keys)
-                    since_checkpoint += 1
-                    if since_checkpoint >= self.checkpoint_every:
-                        self.catalog.checkpoint(state, keys)
-                        since_checkpoint = 0
-                    self.totals.seconds = time.monotonic() - started
-                if follow and self.compaction is not None and self.compaction.due(state):
-                    compact_tables(self.storage, self.catalog, state, self.compaction)
-                if not follow or (stop.is_set() and not self.pending()):
-                    break
-                if not names:
-                    stop.wait(poll_interval)
-            if since_checkpoint:
-                self.catalog.checkpoint(state, keys)
+        pool = _pool(self.workers, self.spec) if self.workers > 1 and self.spec is not None else None
+        self._since_checkpoint = 0
+        try:
+            with self._writer() as (state, keys):
+                self._loop(state, keys, follow, stop, poll_interval, pool, started)
+                if self._since_checkpoint:
+                    self.catalog.checkpoint(state, keys)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
         self.totals.seconds = time.monotonic() - started
         return self.totals
 
+    def _loop(
+        self,
+        state: CatalogState,
+        keys: KeyIndex,
+        follow: bool,
+        stop: threading.Event,
+        poll_interval: float,
+        pool: ProcessPoolExecutor | None,
+        started: float,
+    ) -> None:
+        while True:
+            names = self.pending()
+            self.reporter.total("enrich", self.totals.batches + len(names))
+            if pool is None:
+                for name in names:
+                    self._process(name, state, keys)
+                    self._after_commit(state, keys, started)
+            else:
+                self._drain_parallel(names, state, keys, pool, started)
+            if follow and self.compaction is not None and self.compaction.due(state):
+                compact_tables(self.storage, self.catalog, state, self.compaction)
+            if not follow or (stop.is_set() and not self.pending()):
+                break
+            if not names:
+                stop.wait(poll_interval)
+
+    def _after_commit(self, state: CatalogState, keys: KeyIndex, started: float) -> None:
+        self._since_checkpoint += 1
+        if self._since_checkpoint >= self.checkpoint_every:
+            self.catalog.checkpoint(state, keys)
+            self._since_checkpoint = 0
+        self.totals.seconds = time.monotonic() - started
+
+    def _drain_parallel(
+        self, names: list[str], state: CatalogState, keys: KeyIndex, pool: ProcessPoolExecutor, started: float
+    ) -> None:
+        """Analyse up to two batches per worker at once; commit them strictly in batch order.
+
+        De-duplication stays in this process and also counts the posts of batches still in
+        flight, so the tables are the same as a one-process run. (One difference: a post whose
+        analysis fails is not retried when a copy of it is in a batch already in flight.)
+        """
+        in_flight: set[int] = set()
+        queue: deque[tuple[_Prepared, Future[EnrichedBatch]]] = deque()
+        for name in names:
+            prepared = self._prepare(name, keys, in_flight)
+            if prepared is None:
+                continue
+            lines = [(item.line, item.raw) for item in prepared.fresh]
+            queue.append((prepared, pool.submit(_analyze, lines, prepared.origin, prepared.batch_id)))
+            while len(queue) >= 2 * self.workers:
+                done, future = queue.popleft()
+                self._finish(done, future.result(), state, keys)
+                self._after_commit(state, keys, started)
+        while queue:
+            done, future = queue.popleft()
+            self._finish(done, future.result(), state, keys)
+            self._after_commit(state, keys, started)
+
     # -- one batch ---------------------------------------------------------------------------------
     def _process(self, name: str, state: CatalogState, keys: KeyIndex) -> None:
+        prepared = self._prepare(name, keys)
+        if prepared is not None:
+            result = enrich_posts(prepared.fresh, self.analyzers, origin=prepared.origin, batch_id=prepared.batch_id)
+            self._finish(prepared, result, state, keys)
+
+    def _prepare(self, name: str, keys: KeyIndex, in_flight: set[int] | None = None) -> _Prepared | None:
+        """Steps 1 and 2: read, decode, and drop what the lake (or an earlier batch in flight) holds."""
         manifest_path = f"{lake.PENDING}/{name}"
         try:
             manifest = decode_manifest(self.storage.read_bytes(manifest_path))
         except FileNotFoundError:
-            return  # another (stopped) writer finished it between list and read
-        batch_id = manifest.batch_id
+            return None  # another (stopped) writer finished it between list and read
         origin = manifest.data or manifest_path
         # 1. read and decode
-        lines = self._read_lines(manifest)
-        items, bad = decode_lines(lines, origin=origin, batch_id=batch_id)
+        items, bad = decode_lines(self._read_lines(manifest), origin=origin, batch_id=manifest.batch_id)
         # 2. de-duplicate
-        fresh, duplicates = _deduplicate(items, keys)
-        # 3. analyze
-        result = enrich_posts(fresh, self.analyzers, origin=origin, batch_id=batch_id)
-        quarantined = bad + result.quarantined
+        fresh, duplicates = _deduplicate(items, keys, in_flight)
+        return _Prepared(name, manifest, origin, fresh, bad, duplicates)
+
+    def _finish(self, prepared: _Prepared, result: EnrichedBatch, state: CatalogState, keys: KeyIndex) -> None:
+        """Steps 4 to 7: write the outputs, commit, and retire the manifest."""
+        manifest, batch_id = prepared.manifest, prepared.batch_id
+        quarantined = prepared.bad + result.quarantined
         new_keys = np.array([post_key(p.platform, p.id) for p in result.posts], dtype=np.uint64)
         # 4. + 5. write outputs
         adds, quarantine_path, keys_path = self._write_outputs(batch_id, result, quarantined, new_keys)
@@ -176,7 +248,7 @@ class Enricher:
             "accepted": manifest.counts.accepted,
             "filtered": manifest.counts.filtered,
             "quarantined_ingest": manifest.counts.quarantined,
-            "duplicates": duplicates,
+            "duplicates": prepared.duplicates,
             **result.counts.as_dict(),
             "quarantined_enrich": len(quarantined),
             "batches": 1,
@@ -199,10 +271,10 @@ class Enricher:
         self.catalog.commit(state, commit)
         keys.add(new_keys)
         # 7. done
-        self.storage.move(manifest_path, f"{lake.DONE}/{name}")
+        self.storage.move(f"{lake.PENDING}/{prepared.name}", f"{lake.DONE}/{prepared.name}")
         self.totals.batches += 1
         self.totals.posts += result.counts.enriched
-        self.totals.duplicates += duplicates
+        self.totals.duplicates += prepared.duplicates
         self.totals.quarantined += len(quarantined)
         for key, n in counts.items():
             self.totals.counts[key] = self.totals.counts.get(key, 0) + n
@@ -251,16 +323,72 @@ class Enricher:
         return adds, quarantine_path, keys_path
 
 
-def _deduplicate(items: list[LinePost], keys: KeyIndex) -> tuple[list[LinePost], int]:
+# -- worker processes ------------------------------------------------------------------------------
+_WORKER_ANALYZERS: Analyzers | None = None
+
+
+def _init_worker(spec: AnalyzerSpec, parent: int) -> None:
+    global _WORKER_ANALYZERS
+    _die_with_parent(parent)
+    _WORKER_ANALYZERS = load_analyzers(spec.sentiment, spec.entities, spec.langid)
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive its enricher (``kill -9`` of the enricher kills the workers)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except OSError:
+            log.debug("prctl(PR_SET_PDEATHSIG) unavailable; workers may outlive a killed enricher")
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _analyze(lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> EnrichedBatch:
+    """Step 3 in a worker: the pure function, on the batch's fresh posts."""
+    assert _WORKER_ANALYZERS is not None, "worker not initialised"
+    items = [LinePost(number, decode_post(raw), raw) for number, raw in lines]
+    return enrich_posts(items, _WORKER_ANALYZERS, origin=origin, batch_id=batch_id)
+
+
+def _pool(workers: int, spec: AnalyzerSpec) -> ProcessPoolExecutor:
+    # "spawn": the parent runs threads (ingest, dashboard), which fork would copy in a bad state.
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(spec, os.getpid()),
+    )
+
+
+def _deduplicate(
+    items: list[LinePost], keys: KeyIndex, in_flight: set[int] | None = None
+) -> tuple[list[LinePost], int]:
+    """Drop posts already committed, already in an earlier batch in flight, or repeated here."""
     if not items:
         return [], 0
     hashes = np.array([post_key(i.post.platform, i.post.id) for i in items], dtype=np.uint64)
     seen = keys.contains(hashes)
     fresh: list[LinePost] = []
-    in_batch: set[int] = set()
+    in_batch: set[int] = set() if in_flight is None else in_flight
     for item, value, already in zip(items, hashes.tolist(), seen.tolist(), strict=True):
         if already or value in in_batch:
             continue
         in_batch.add(value)
         fresh.append(item)
     return fresh, len(items) - len(fresh)
+
+
+@dataclass
+class _Prepared:
+    name: str
+    manifest: BatchManifest
+    origin: str
+    fresh: list[LinePost]
+    bad: list[QuarantineRecord]
+    duplicates: int
+
+    @property
+    def batch_id(self) -> str:
+        return self.manifest.batch_id
