@@ -5,7 +5,7 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit train-ner train-sentiment bench clean
+.PHONY: demo test lint typecheck unit train-ner train-sentiment bench bench-quick clean
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	./scripts/bootstrap.sh
@@ -31,6 +31,13 @@ train-ner: $(STAMP)
 
 train-sentiment: $(STAMP)
 	$(BIN)/python training/train_sentiment.py
+
+# Benchmarks: one JSON file (benchmarks/results/bench.json) and a table. See docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/run.py --quick
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache demo-lake test-artifacts

@@ -153,6 +153,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-steps", type=int, default=8000)
     parser.add_argument("--patience", type=int, default=3000)
+    parser.add_argument("--width", type=int, default=96, help="tok2vec width (smaller is faster)")
+    parser.add_argument("--depth", type=int, default=4, help="tok2vec CNN depth")
+    parser.add_argument("--hidden", type=int, default=64, help="NER hidden width")
     args = parser.parse_args()
 
     nlp = spacy.blank("en")
@@ -182,6 +185,9 @@ def main() -> None:
         config["training"]["max_steps"] = args.max_steps
         config["training"]["patience"] = args.patience
         config["training"]["eval_frequency"] = 200
+        config["components"]["tok2vec"]["model"]["encode"]["width"] = args.width
+        config["components"]["tok2vec"]["model"]["encode"]["depth"] = args.depth
+        config["components"]["ner"]["model"]["hidden_width"] = args.hidden
         config_path = work / "config.cfg"
         config.to_disk(config_path)
         started = time.monotonic()
@@ -203,6 +209,9 @@ def main() -> None:
         "spacy_version": spacy.__version__,
         "seed": args.seed,
         "max_steps": args.max_steps,
+        "width": args.width,
+        "depth": args.depth,
+        "hidden_width": args.hidden,
         "patience": args.patience,
         "train_seconds": round(train_seconds, 1),
         "trained_on": list(SPLITS),

@@ -148,6 +148,11 @@ class Pipeline:
 
     def _ingest(self) -> None:
         try:
+            # Start reading the source only once enrichment is ready, so no backlog piles up
+            # while worker processes load their models.
+            while not self.enricher.ready.wait(0.2):
+                if self.stop.is_set() or self._enrich_failed.is_set():
+                    return
             self.result.ingest = ingest(
                 self.storage,
                 self.source,
@@ -164,6 +169,7 @@ class Pipeline:
     def run(self) -> PipelineResult:
         """Run until the source ends or :attr:`stop` is set, then drain both stages."""
         self._ingest_done = threading.Event()
+        self._enrich_failed = threading.Event()
         thread = threading.Thread(target=self._ingest, name="tweetlake-ingest", daemon=True)
         thread.start()
         enrich_stop = threading.Event()
@@ -173,7 +179,11 @@ class Pipeline:
             self.result.enrich = self.enricher.run(follow=True, stop=enrich_stop)
         except TweetlakeError as exc:
             self.stop.set()
+            self._enrich_failed.set()
             exc.stage = exc.stage or "enrich"
+            raise
+        except BaseException:
+            self._enrich_failed.set()
             raise
         finally:
             self.stop.set()

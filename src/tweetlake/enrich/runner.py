@@ -64,6 +64,8 @@ class EnrichTotals:
     duplicates: int = 0
     quarantined: int = 0
     seconds: float = 0.0
+    """Time spent enriching, after start-up (workers loading their models)."""
+    startup_seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -106,6 +108,8 @@ class Enricher:
         self.checkpoint_every = checkpoint_every
         self.compaction = compaction
         self.totals = EnrichTotals()
+        #: Set once the writer lock is held and every worker has loaded its models.
+        self.ready = threading.Event()
         self._state: CatalogState | None = None
         self._keys: KeyIndex | None = None
 
@@ -141,18 +145,24 @@ class Enricher:
         """Process pending batches. Without ``follow``, drain and return; with it, keep watching
         until ``stop`` is set (then finish the pending batches and return)."""
         stop = stop or threading.Event()
-        started = time.monotonic()
+        warm = time.monotonic()
         pool = _pool(self.workers, self.spec) if self.workers > 1 and self.spec is not None else None
         self._since_checkpoint = 0
         try:
             with self._writer() as (state, keys):
+                if pool is not None:
+                    # Load the models in every worker before timing (or taking posts from a source).
+                    list(pool.map(_ready, range(self.workers)))
+                self.totals.startup_seconds = time.monotonic() - warm
+                self.ready.set()
+                started = time.monotonic()
                 self._loop(state, keys, follow, stop, poll_interval, pool, started)
                 if self._since_checkpoint:
                     self.catalog.checkpoint(state, keys)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
-        self.totals.seconds = time.monotonic() - started
+        self.totals.seconds = time.monotonic() - warm - self.totals.startup_seconds
         return self.totals
 
     def _loop(
@@ -343,6 +353,10 @@ def _die_with_parent(parent: int) -> None:
             log.debug("prctl(PR_SET_PDEATHSIG) unavailable; workers may outlive a killed enricher")
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
+
+
+def _ready(_: int) -> bool:
+    return _WORKER_ANALYZERS is not None
 
 
 def _analyze(lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> EnrichedBatch:

@@ -1,0 +1,392 @@
+"""Every benchmark in one run: ``make bench`` (under 20 min) or ``make bench-quick`` (a few minutes).
+
+    .venv/bin/python benchmarks/run.py [--quick] [--out benchmarks/results/bench.json]
+
+Each figure is measured in the same run as its baseline, so the ratios hold on a noisy machine:
+
+* **pipeline**: synthetic posts → ingest → enrich → tables with the default analyzers, on 1 and
+  2 processes, against the analyzers alone on the same posts (efficiency = pipeline ÷ analyzers);
+* **reference**: the reference design's per-record logic (parse, one analyzer call per record
+  and per analysis, one write per record and table) with the same analyzers, as a second baseline;
+* **freshness**: posts streamed at fixed rates through ``run``; the time from a post entering
+  delivery to its row being visible to ``tweetlake query`` (p50, p95, p99);
+* **queries**: every dashboard endpoint and five analyst queries on lakes of 1M and 10M posts
+  (300k in quick mode), before and after ``compact``;
+* **storage**: bytes per post in the raw zone and in each table, against the posts' JSON;
+* **memory**: peak RSS of ``tweetlake run`` (with its workers) at 5,000 posts/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from lakegen import build_lake
+
+from dashboard import measure
+from tweetlake import Enricher, Storage, ingest
+from tweetlake.analyzers import AnalyzerSpec, load_analyzers
+from tweetlake.delivery.batcher import DeliveryLimits
+from tweetlake.pipeline import Pipeline
+from tweetlake.query.engine import QueryEngine
+from tweetlake.record import Post, decode_post, encode_post
+from tweetlake.sources.synthetic import SyntheticSource
+from tweetlake.tables.catalog import LOCK, Catalog
+from tweetlake.tables.compact import CompactionPolicy, compact_tables
+
+SPEC = AnalyzerSpec()
+ANALYST_QUERIES = {
+    "volume by hour": "SELECT date_trunc('hour', created_ts) AS h, count(*) FROM tweets GROUP BY 1 ORDER BY 1",
+    "sentiment by keyword": (
+        "SELECT k, sentiment, count(*) FROM (SELECT unnest(matched_keywords) AS k, sentiment FROM tweets) GROUP BY 1, 2"
+    ),
+    "top entities": "SELECT entity, type, count(*) AS n FROM entities GROUP BY 1, 2 ORDER BY n DESC LIMIT 20",
+    "top authors": (
+        "SELECT screen_name, max(followers) AS f, count(*) FROM tweets GROUP BY 1 ORDER BY f DESC NULLS LAST LIMIT 20"
+    ),
+    "text pattern": "SELECT count(*) FROM tweets WHERE text ILIKE '%ukraine%'",
+}
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan"), "n": 0}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+    return {"p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "n": len(ordered)}
+
+
+# -- pipeline, analyzers alone, storage -------------------------------------------------------------
+def _analyzers_alone(posts: list[Post], processes: int) -> float:
+    """Posts/s of the default analyzers alone (enrich_posts without I/O), on 1 or 2 processes."""
+    from benchmarks_worker import analyse_lines
+
+    lines = [encode_post(p) for p in posts]
+    if processes == 1:
+        return len(lines) / analyse_lines(lines, SPEC)
+    share = len(lines) // processes
+    parts = [lines[i * share : (i + 1) * share] for i in range(processes)]
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(processes) as pool:
+        seconds = pool.starmap(analyse_lines, [(part, SPEC) for part in parts])
+    return sum(len(p) for p in parts) / max(seconds)
+
+
+def bench_pipeline(posts: int, work: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {"posts": posts}
+    base = work / "pipeline"
+    storage = Storage(base / "one")
+    result = ingest(storage, SyntheticSource(seed=11, count=posts), limits=DeliveryLimits(max_records=1000))
+    out["ingest_posts_per_s"] = round(result.counts.accepted / result.seconds, 1)
+    shutil.copytree(base / "one", base / "two")
+    analyzers = load_analyzers(SPEC.sentiment, SPEC.entities, SPEC.langid)
+    one = Enricher(storage, analyzers).run()
+    two = Enricher(Storage(base / "two"), analyzers, workers=2, spec=SPEC).run()
+    source = SyntheticSource(seed=11, count=posts)
+    source.open(None)
+    sample = [p for p in source.poll(posts) if isinstance(p, Post)]
+    alone1 = _analyzers_alone(sample, 1)
+    alone2 = _analyzers_alone(sample, 2)
+    out.update(
+        enrich_posts_per_s_1proc=round(one.posts_per_second, 1),
+        enrich_posts_per_s_2proc=round(two.posts_per_second, 1),
+        analyzers_alone_posts_per_s_1proc=round(alone1, 1),
+        analyzers_alone_posts_per_s_2proc=round(alone2, 1),
+        efficiency_1proc=round(one.posts_per_second / alone1, 3),
+        efficiency_2proc=round(two.posts_per_second / alone2, 3),
+    )
+    end_to_end = posts / (result.seconds + two.seconds)
+    out["end_to_end_posts_per_s_2proc"] = round(end_to_end, 1)
+    out["storage"] = bench_storage(storage, sample)
+    return out
+
+
+def bench_storage(storage: Storage, posts: list[Post]) -> dict[str, Any]:
+    json_bytes = sum(len(encode_post(p)) + 1 for p in posts)
+    raw = sum(storage.size(p) for p in storage.walk_files("raw", ".jsonl.gz"))
+    state = Catalog(storage).read()
+    tables = {t: sum(e.bytes for e in state.table_files(t)) for t in ("tweets", "sentiment", "entities")}
+    n = len(posts)
+    return {
+        "json_bytes_per_post": round(json_bytes / n, 1),
+        "raw_bytes_per_post": round(raw / n, 1),
+        **{f"{t}_bytes_per_post": round(b / n, 1) for t, b in tables.items()},
+        "tables_vs_json": round(sum(tables.values()) / json_bytes, 3),
+        "raw_vs_json": round(raw / json_bytes, 3),
+    }
+
+
+# -- the reference design's per-record logic ----------------------------------------------------------
+def bench_reference(posts: int, work: Path) -> dict[str, Any]:
+    """Parse, analyse and write one record at a time, as the reference's Lambda does."""
+    source = SyntheticSource(seed=13, count=posts)
+    source.open(None)
+    lines = [encode_post(p) for p in source.poll(posts) if isinstance(p, Post)]
+    analyzers = load_analyzers(SPEC.sentiment, SPEC.entities, SPEC.langid)
+    outdir = work / "reference"
+    outdir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    for line in lines:
+        post = decode_post(line)
+        lang = post.lang
+        sentiment = analyzers.sentiment
+        entities = analyzers.entities
+        s = sentiment.analyze([post.text], [lang])[0] if sentiment.unsupported_reason(lang) is None else None
+        found = (
+            entities.extract([post.text], [lang])[0] if entities and entities.unsupported_reason(lang) is None else []
+        )
+        for name, record in (
+            ("tweets", {"id": post.id, "text": post.text}),
+            ("sentiment", {"id": post.id, "sentiment": s.label if s else None}),
+            ("entities", {"id": post.id, "entities": [e.text for e in found]}),
+        ):
+            with open(outdir / f"{name}.jsonl", "a", encoding="utf-8") as handle:  # one put_record per record
+                handle.write(json.dumps(record) + "\n")
+    seconds = time.perf_counter() - started
+    return {"posts": len(lines), "posts_per_s": round(len(lines) / seconds, 1)}
+
+
+# -- freshness -------------------------------------------------------------------------------------------
+def bench_freshness(rate: float, seconds: float, work: Path) -> dict[str, Any]:
+    storage = Storage(work / f"fresh-{int(rate)}")
+    analyzers = load_analyzers(SPEC.sentiment, SPEC.entities, SPEC.langid)
+    pipeline = Pipeline(storage, SyntheticSource(seed=int(rate), rate=rate), analyzers, workers=2, spec=SPEC)
+    latencies: list[float] = []
+    seen: set[str] = set()
+    thread = threading.Thread(target=pipeline.run, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    catalog = Catalog(storage)
+    while time.monotonic() - started < seconds:
+        state = catalog.read()
+        now = datetime.now(UTC)
+        for entry in state.table_files("tweets"):
+            if entry.path not in seen:
+                seen.add(entry.path)
+                stamps = pq.read_table(storage.open(entry.path), columns=["ingested_ts"]).column(0).to_pylist()
+                latencies += [(now - ts).total_seconds() for ts in stamps if ts is not None]
+        time.sleep(0.02)
+    pipeline.stop.set()
+    thread.join(timeout=300)
+    received = pipeline.result.ingest.counts.accepted if pipeline.result.ingest else 0
+    return {
+        "rate": rate,
+        "seconds": seconds,
+        "accepted": received,
+        "visible_while_running": len(latencies),
+        "freshness_s": _percentiles(latencies),
+        "kept_up": len(latencies) >= 0.9 * rate * (seconds - 3),
+    }
+
+
+# -- queries ----------------------------------------------------------------------------------------------
+def _analyst(storage: Storage, repeats: int) -> dict[str, dict[str, float]]:
+    out = {}
+    with QueryEngine(storage, timeout=120, max_rows=100_000) as engine:
+        for name, sql in ANALYST_QUERIES.items():
+            engine.execute(sql)
+            times = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                engine.execute(sql)
+                times.append((time.perf_counter() - t0) * 1000)
+            out[name] = {"p50_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1)}
+    return out
+
+
+def bench_queries(posts: int, work: Path, requests: int) -> dict[str, Any]:
+    lake = work / f"lake-{posts}"
+    storage = Storage(lake)
+    build_seconds = build_lake(storage, posts)
+    files_before = len(Catalog(storage).read().table_files("tweets"))
+    before = {"analyst": _analyst(storage, 3), "endpoints": measure(lake, requests)}
+    catalog = Catalog(storage)
+    t0 = time.perf_counter()
+    with storage.lock(LOCK, "bench"):
+        state = catalog.read()
+        compact_tables(storage, catalog, state, CompactionPolicy(), min_files=2)
+        catalog.checkpoint(state, catalog.load_keys(state))
+    compact_seconds = time.perf_counter() - t0
+    after = {"analyst": _analyst(storage, 3), "endpoints": measure(lake, requests)}
+    worst_after = max(v["p95_ms"] for k, v in after["endpoints"].items() if k != "config")
+    shutil.rmtree(lake, ignore_errors=True)
+    return {
+        "posts": posts,
+        "build_seconds": round(build_seconds, 1),
+        "tweets_files_before": files_before,
+        "compact_seconds": round(compact_seconds, 1),
+        "before_compaction": before,
+        "after_compaction": after,
+        "worst_endpoint_p95_ms_after": worst_after,
+    }
+
+
+# -- memory ----------------------------------------------------------------------------------------------
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory of a process and all its descendants, in kB (Linux /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status", encoding="utf-8") as handle:
+                fields = dict(line.split(":", 1) for line in handle if ":" in line)
+            parents[int(entry)] = int(fields["PPid"].strip())
+            rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0])
+        except (OSError, KeyError, ValueError):
+            continue
+    tree = {root}
+    changed = True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                changed = True
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+def bench_memory(rate: float, seconds: float, work: Path) -> dict[str, Any]:
+    lake = work / "memory"
+    cmd = [sys.executable, "-m", "tweetlake", "run", "--source", "synthetic", "--rate", str(rate), "--workers", "2",
+           "--no-dashboard", "--lake", str(lake)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    samples: list[int] = []
+    started = time.monotonic()
+    while time.monotonic() - started < seconds and proc.poll() is None:
+        samples.append(_tree_rss_kb(proc.pid))
+        time.sleep(0.5)
+    proc.send_signal(2)
+    try:
+        proc.wait(timeout=600)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    pending = len(os.listdir(lake / "raw" / "_pending")) if (lake / "raw" / "_pending").exists() else 0
+    half = samples[len(samples) // 2 :] or [0]
+    return {
+        "rate": rate,
+        "seconds": seconds,
+        "peak_rss_mb": round(max(samples or [0]) / 1024, 1),
+        "steady_rss_mb": round(statistics.median(half) / 1024, 1),
+        "pending_batches_after_drain": pending,
+    }
+
+
+# -- report ----------------------------------------------------------------------------------------------
+def _targets(r: dict[str, Any]) -> dict[str, Any]:
+    p = r["pipeline"]
+    fresh = {f["rate"]: f for f in r["freshness"]}
+    queries = r["queries"][-1]
+    return {
+        "pipeline efficiency >= 0.85 (2 proc)": p["efficiency_2proc"] >= 0.85,
+        "end-to-end >= 5,000 posts/s, or >= 0.85 efficiency at the analyzers' speed": (
+            p["end_to_end_posts_per_s_2proc"] >= 5000 or p["efficiency_2proc"] >= 0.85
+        ),
+        "freshness p95 <= 2 s at 1,000 posts/s": fresh.get(1000, {}).get("freshness_s", {}).get("p95", 99) <= 2,
+        f"endpoints p95 <= 200 ms on {queries['posts']:,} posts after compaction": (
+            queries["worst_endpoint_p95_ms_after"] <= 200
+        ),
+        "tables <= 25 % of the raw JSON": p["storage"]["tables_vs_json"] <= 0.25,
+        "steady RSS < 1 GiB": r["memory"]["steady_rss_mb"] < 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="Smaller sizes and shorter runs (a few minutes).")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/bench.json"))
+    args = parser.parse_args()
+    quick = args.quick
+    started = time.monotonic()
+    console = Console()
+    with tempfile.TemporaryDirectory(prefix="tweetlake-bench-") as tmp:
+        work = Path(tmp)
+        results: dict[str, Any] = {"mode": "quick" if quick else "full"}
+        console.print("pipeline …")
+        results["pipeline"] = bench_pipeline(3000 if quick else 20_000, work)
+        console.print("reference per-record logic …")
+        results["reference"] = bench_reference(500 if quick else 2000, work)
+        results["reference"]["pipeline_speedup_2proc"] = round(
+            results["pipeline"]["enrich_posts_per_s_2proc"] / results["reference"]["posts_per_s"], 2
+        )
+        results["freshness"] = []
+        for rate in (100, 1000) if quick else (100, 1000, 5000):
+            console.print(f"freshness at {rate} posts/s …")
+            results["freshness"].append(bench_freshness(rate, 12 if quick else 30, work))
+        results["queries"] = []
+        for posts in (300_000,) if quick else (1_000_000, 10_000_000):
+            console.print(f"queries on {posts:,} posts …")
+            results["queries"].append(bench_queries(posts, work, 7 if quick else 21))
+        console.print("memory …")
+        results["memory"] = bench_memory(5000, 15 if quick else 40, work)
+    results["targets"] = _targets(results)
+    results["seconds"] = round(time.monotonic() - started, 1)
+    results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    results["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    _print(console, results)
+    console.print(f"wrote {args.out} in {results['seconds']:.0f} s")
+
+
+def _print(console: Console, r: dict[str, Any]) -> None:
+    table = Table(title=f"tweetlake benchmarks ({r['mode']})", show_lines=False)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    p = r["pipeline"]
+    rows = [
+        ("ingest posts/s", p["ingest_posts_per_s"]),
+        ("enrich posts/s, 1 / 2 processes", f"{p['enrich_posts_per_s_1proc']:,} / {p['enrich_posts_per_s_2proc']:,}"),
+        ("analyzers alone, 1 / 2 processes",
+         f"{p['analyzers_alone_posts_per_s_1proc']:,} / {p['analyzers_alone_posts_per_s_2proc']:,}"),
+        ("pipeline efficiency, 1 / 2 processes", f"{p['efficiency_1proc']} / {p['efficiency_2proc']}"),
+        ("reference per-record posts/s (pipeline ×)",
+         f"{r['reference']['posts_per_s']:,} ({r['reference']['pipeline_speedup_2proc']}×)"),
+    ]  # fmt: skip
+    for f in r["freshness"]:
+        s = f["freshness_s"]
+        rows.append((f"freshness at {f['rate']}/s p50/p95/p99 s", f"{s['p50']} / {s['p95']} / {s['p99']}"))
+    for q in r["queries"]:
+        rows.append((f"worst endpoint p95 ms, {q['posts']:,} posts after compact", q["worst_endpoint_p95_ms_after"]))
+        for name, v in q["after_compaction"]["analyst"].items():
+            rows.append((f"  {name} p50 ms ({q['posts']:,})", v["p50_ms"]))
+    st = p["storage"]
+    rows += [
+        ("bytes/post: JSON, raw, tweets+sentiment+entities",
+         f"{st['json_bytes_per_post']}, {st['raw_bytes_per_post']}, "
+         f"{st['tweets_bytes_per_post'] + st['sentiment_bytes_per_post'] + st['entities_bytes_per_post']:.1f}"),
+        ("tables / JSON", st["tables_vs_json"]),
+        ("RSS at 5,000/s: peak / steady MB", f"{r['memory']['peak_rss_mb']} / {r['memory']['steady_rss_mb']}"),
+    ]  # fmt: skip
+    for name, value in rows:
+        table.add_row(name, f"{value:,}" if isinstance(value, int | float) else str(value))
+    for name, ok in r["targets"].items():
+        table.add_row(f"target: {name}", "[green]holds[/]" if ok else "[red]does not hold[/]")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
