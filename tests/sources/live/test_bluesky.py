@@ -185,3 +185,51 @@ def test_end_to_end_into_the_tables_with_deletes(server: FakeJetstream, tmp_path
         ids = [r[0] for r in engine.execute("SELECT id FROM tweets ORDER BY id").rows()]
         assert ids == ["at://did:plc:alice/app.bsky.feed.post/1", "at://did:plc:alice/app.bsky.feed.post/3"]
         assert engine.execute("SELECT platform, id FROM deletes").rows() == [("bluesky", ids[0])]
+
+
+def test_profiles_fill_author_fields_in_batches_and_failures_do_not_block(server: FakeJetstream) -> None:
+    from tweetlake.testing.appview import FakeAppView
+
+    profiles = {
+        f"did:plc:u{i}": {
+            "handle": f"user{i}.bsky.social",
+            "displayName": f"User {i}",
+            "description": "hi",
+            "followersCount": i * 10,
+            "followsCount": i,
+        }
+        for i in range(30)
+    }
+    with FakeAppView(profiles) as appview:
+        source = JetstreamSource(server.url, appview=appview.base_url, backoff=exponential(scale=0.01))
+        source.open(None)
+        try:
+            time.sleep(0.3)
+            events = [post_event(str(i), f"post {i}", did=f"did:plc:u{i}") for i in range(30)]
+            parent = {"uri": "at://did:plc:u2/app.bsky.feed.post/x", "cid": "c"}
+            events.append(post_event("r", "a reply", did="did:plc:u1", reply={"parent": parent, "root": parent}))
+            server.publish(events)
+            posts = [i for i in _collect(source, 31) if isinstance(i, Post)]
+        finally:
+            source.close()
+        by_id = {p.id.rsplit("/", 1)[1]: p for p in posts}
+        assert (by_id["7"].screen_name, by_id["7"].name, by_id["7"].followers) == ("user7.bsky.social", "User 7", 70)
+        assert by_id["r"].in_reply_to_screen_name == "user2.bsky.social"
+        assert all(len(call) <= 25 for call in appview.calls) and len(appview.calls) >= 2
+        assert by_id["7"].post_url == "https://bsky.app/profile/user7.bsky.social/post/7"
+
+
+def test_a_failing_appview_leaves_fields_empty(server: FakeJetstream) -> None:
+    from tweetlake.testing.appview import FakeAppView
+
+    with FakeAppView({"did:plc:alice": {"handle": "alice.test"}}) as appview:
+        appview.fail_next = 5
+        source = JetstreamSource(server.url, appview=appview.base_url, backoff=exponential(scale=0.01))
+        source.open(None)
+        try:
+            time.sleep(0.3)
+            server.publish([post_event("1", "still flows")])
+            (post,) = [i for i in _collect(source, 1) if isinstance(i, Post)]
+        finally:
+            source.close()
+    assert post.text == "still flows" and post.screen_name is None
