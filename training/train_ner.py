@@ -105,9 +105,15 @@ def _repair_bio(tags: list[str]) -> list[str]:
     return out
 
 
-def to_doc(nlp: spacy.language.Language, words: list[str], tags: list[str]) -> Doc:
+def to_doc(nlp: spacy.language.Language, words: list[str], tags: list[str], keep_handles: bool = False) -> Doc:
+    """A training doc. Unless ``keep_handles``, entities that are @mentions or #hashtags become
+    plain tokens: tweetlake stores those as data of their own, so the model should not spend
+    capacity on them (the Broad Twitter Corpus marks many mentions as PER)."""
     doc = Doc(nlp.vocab, words=words, spaces=[True] * len(words))
-    doc.ents = biluo_tags_to_spans(doc, iob_to_biluo(_repair_bio(tags)))
+    spans = biluo_tags_to_spans(doc, iob_to_biluo(_repair_bio(tags)))
+    if not keep_handles:
+        spans = [s for s in spans if s.text[:1] not in ("@", "#")]
+    doc.ents = spans
     return doc
 
 
@@ -153,6 +159,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-steps", type=int, default=8000)
     parser.add_argument("--patience", type=int, default=3000)
+    parser.add_argument("--keep-handles", action="store_true", help="keep @mention/#hashtag entities")
     parser.add_argument("--width", type=int, default=96, help="tok2vec width (smaller is faster)")
     parser.add_argument("--depth", type=int, default=4, help="tok2vec CNN depth")
     parser.add_argument("--hidden", type=int, default=64, help="NER hidden width")
@@ -169,8 +176,8 @@ def main() -> None:
             if not path.exists():
                 raise SystemExit(f"missing training data {path}: pass --data DIR pointing at shared/data")
             inputs[rel] = sha256(path)
-        train_docs += [to_doc(nlp, w, t) for w, t in read_conll(args.data / train_rel)]
-        dev_docs[name] = [to_doc(nlp, w, t) for w, t in read_conll(args.data / dev_rel)]
+        train_docs += [to_doc(nlp, w, t, args.keep_handles) for w, t in read_conll(args.data / train_rel)]
+        dev_docs[name] = [to_doc(nlp, w, t, args.keep_handles) for w, t in read_conll(args.data / dev_rel)]
     all_dev = [d for docs in dev_docs.values() for d in docs]
     print(f"train docs: {len(train_docs)}; dev docs: {len(all_dev)}", flush=True)
 
@@ -212,6 +219,7 @@ def main() -> None:
         "width": args.width,
         "depth": args.depth,
         "hidden_width": args.hidden,
+        "handles_as_entities": args.keep_handles,
         "patience": args.patience,
         "train_seconds": round(train_seconds, 1),
         "trained_on": list(SPLITS),
