@@ -8,9 +8,9 @@ What it does, in order:
 
 1. Reads the WNUT17 and Broad Twitter Corpus *train* splits from ``../shared/data`` (or
    ``--data DIR``) and maps their labels to Amazon Comprehend's entity types.
-2. Trains a blank English spaCy pipeline (``tok2vec`` + ``ner``, the CNN "efficiency"
-   architecture) with a fixed seed. The two *dev* splits, combined, are used only for early
-   stopping (spaCy's ``patience``).
+2. Trains a blank English spaCy pipeline (``tok2vec`` + ``ner``: a CNN, narrower than spaCy's
+   "efficiency" preset) with a fixed seed, on the entities that are not @mentions or #hashtags.
+   The two *dev* splits, combined, are used only for early stopping (spaCy's ``patience``).
 3. Evaluates the best model on each dev split separately and measures the precision of every
    entity type on dev. That precision is the score the analyzer reports for an entity of that
    type (spaCy's greedy NER has no per-span confidence).
@@ -160,9 +160,11 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=8000)
     parser.add_argument("--patience", type=int, default=3000)
     parser.add_argument("--keep-handles", action="store_true", help="keep @mention/#hashtag entities")
-    parser.add_argument("--width", type=int, default=96, help="tok2vec width (smaller is faster)")
-    parser.add_argument("--depth", type=int, default=4, help="tok2vec CNN depth")
-    parser.add_argument("--hidden", type=int, default=64, help="NER hidden width")
+    # A narrower, shallower CNN than spaCy's "efficiency" default: about as accurate on tweets,
+    # and 1.5-2x faster (measured with `tweetlake eval entities` on the dev splits).
+    parser.add_argument("--width", type=int, default=64, help="tok2vec width (smaller is faster)")
+    parser.add_argument("--depth", type=int, default=2, help="tok2vec CNN depth")
+    parser.add_argument("--hidden", type=int, default=48, help="NER hidden width")
     args = parser.parse_args()
 
     nlp = spacy.blank("en")
@@ -211,7 +213,7 @@ def main() -> None:
             shutil.rmtree(args.out)
         best.to_disk(args.out)
     card = {
-        "name": "ner-spacy-tweets-v1",
+        "name": "ner-spacy-tweets-v2",
         "kind": "spaCy 3 NER (tok2vec CNN + transition-based parser), efficiency config",
         "spacy_version": spacy.__version__,
         "seed": args.seed,
