@@ -125,7 +125,7 @@ class Pipeline:
         self,
         storage: Storage,
         source: Source,
-        analyzers: Analyzers,
+        analyzers: Analyzers | None,
         *,
         keywords: KeywordFilter | None = None,
         limits: DeliveryLimits | None = None,

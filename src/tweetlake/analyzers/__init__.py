@@ -57,6 +57,13 @@ class AnalyzerSpec:
     entities: str = "spacy"
     langid: bool = True
 
+    def check(self) -> None:
+        """Fail now, with the valid names, if a name is unknown (models load later, where used)."""
+        if self.sentiment not in SENTIMENT_BACKENDS:
+            load_sentiment(self.sentiment)  # raises the ConfigError listing the choices
+        if self.entities != "none" and self.entities not in ENTITY_BACKENDS:
+            load_entities(self.entities)
+
 
 def _load(spec: str) -> type:
     module, _, name = spec.partition(":")

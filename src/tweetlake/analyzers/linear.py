@@ -106,8 +106,11 @@ class LinearSentiment(SentimentAnalyzer):
         card = json.loads(card_path.read_text(encoding="utf-8"))
         self.name = str(card["name"])
         self.card = card
-        self.models = {lang: LinearModel.load(folder / f"{lang}.npz") for lang in card["languages"]}
-        self.languages = frozenset(self.models)
+        self.folder = folder
+        self.model_languages: frozenset[str] = frozenset(card["languages"])
+        self.languages = self.model_languages
+        # Loaded on first use: a stream in two languages needs two models in memory, not eight.
+        self.models: dict[str, LinearModel] = {}
 
     def analyze(self, texts: Sequence[str], langs: Sequence[str | None]) -> list[Sentiment]:
         out: list[Sentiment | None] = [None] * len(texts)
@@ -115,9 +118,11 @@ class LinearSentiment(SentimentAnalyzer):
         for index, lang in enumerate(langs):
             groups.setdefault(primary_language(lang) or "", []).append(index)
         for lang, indices in groups.items():
+            if lang not in self.model_languages:
+                raise ValueError(f"no sentiment model for language {lang!r}")
             model = self.models.get(lang)
             if model is None:
-                raise ValueError(f"no sentiment model for language {lang!r}")
+                model = self.models[lang] = LinearModel.load(self.folder / f"{lang}.npz")
             scores = comprehend_scores(model.predict_proba([texts[i] for i in indices]))
             labels = scores.argmax(axis=1)
             for row, index in enumerate(indices):

@@ -277,16 +277,12 @@ def ingest_mastodon(
 
 
 # -- enrich ----------------------------------------------------------------------------------------
-def _analyzers(config: Config, sentiment: str | None, entities: str | None) -> Any:
-    from tweetlake.analyzers import load_analyzers
-
-    return load_analyzers(sentiment or config.sentiment, entities or config.entities, config.langid)
-
-
 def _spec(config: Config, sentiment: str | None, entities: str | None) -> Any:
     from tweetlake.analyzers import AnalyzerSpec
 
-    return AnalyzerSpec(sentiment or config.sentiment, entities or config.entities, config.langid)
+    spec = AnalyzerSpec(sentiment or config.sentiment, entities or config.entities, config.langid)
+    spec.check()
+    return spec
 
 
 def _analyzer_options(func: F) -> F:
@@ -344,15 +340,15 @@ def enrich(
 
     config = _config(lake, config_path)
     storage = _storage(config)
-    analyzers = _analyzers(config, sentiment, entities)
+    spec = _spec(config, sentiment, entities)
     with _graceful_stop() as stop, RichReporter("enrich") as reporter:
         enricher = Enricher(
             storage,
-            analyzers,
+            None,  # loaded where they run: in this process, or in each worker
             reporter=reporter,
             compaction=CompactionPolicy() if follow else None,
             workers=_workers(workers),
-            spec=_spec(config, sentiment, entities),
+            spec=spec,
         )
         totals = enricher.run(follow=follow, stop=stop)
     c = totals.counts
@@ -445,7 +441,7 @@ def run(
     pipeline = Pipeline(
         storage,
         _source(source_name, seed, count, rate, files, config, keywords, endpoint),
-        _analyzers(config, sentiment, entities),
+        None,  # loaded where they run: in this process, or in each worker
         keywords=KeywordFilter(keywords if keywords is not None else config.keywords),
         limits=_limits(config, flush_records, flush_seconds),
         compaction=CompactionPolicy(),

@@ -78,7 +78,7 @@ class Enricher:
 
     Args:
         storage: the lake.
-        analyzers: the sentiment and entity analyzers.
+        analyzers: the sentiment and entity analyzers (None: load them from ``spec`` when needed).
         reporter: receives progress (silent by default).
         checkpoint_every: fold the catalog log every this many commits.
         compaction: when to merge small table files while following (None: never).
@@ -87,7 +87,7 @@ class Enricher:
     def __init__(
         self,
         storage: Storage,
-        analyzers: Analyzers,
+        analyzers: Analyzers | None,
         *,
         reporter: Reporter | None = None,
         checkpoint_every: int = 200,
@@ -95,12 +95,12 @@ class Enricher:
         workers: int = 1,
         spec: AnalyzerSpec | None = None,
     ) -> None:
-        if workers > 1 and spec is None:
+        if (workers > 1 or analyzers is None) and spec is None:
             raise ConfigError(
                 "parallel enrichment needs the analyzers by name (an AnalyzerSpec) to load them in workers"
             )
         self.storage = storage
-        self.analyzers = analyzers
+        self._analyzers = analyzers
         self.workers = workers
         self.spec = spec
         self.reporter = reporter or SilentReporter()
@@ -112,6 +112,14 @@ class Enricher:
         self.ready = threading.Event()
         self._state: CatalogState | None = None
         self._keys: KeyIndex | None = None
+
+    @property
+    def analyzers(self) -> Analyzers:
+        """The analyzers of this process, loaded on first use (with workers, the parent needs none)."""
+        if self._analyzers is None:
+            assert self.spec is not None
+            self._analyzers = load_analyzers(self.spec.sentiment, self.spec.entities, self.spec.langid)
+        return self._analyzers
 
     @contextmanager
     def _writer(self) -> Iterator[tuple[CatalogState, KeyIndex]]:
