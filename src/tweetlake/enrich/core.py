@@ -73,6 +73,8 @@ class EnrichedBatch:
     quarantined: list[QuarantineRecord]
     counts: EnrichCounts
     posts: list[Post] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    """The line numbers of the enriched posts (what a worker process sends back instead of posts)."""
     """The posts that were enriched (those in ``tweets``), in row order."""
 
 
@@ -171,6 +173,7 @@ def enrich_posts(items: Sequence[LinePost], analyzers: Analyzers, *, origin: str
         quarantined=quarantined,
         counts=counts,
         posts=kept_posts,
+        lines=[items[i].line for i in keep],
     )
 
 

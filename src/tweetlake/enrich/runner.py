@@ -148,7 +148,7 @@ class Enricher:
         return self.storage.listdir(lake.PENDING, ".json")
 
     def run(
-        self, *, follow: bool = False, stop: threading.Event | None = None, poll_interval: float = 0.2
+        self, *, follow: bool = False, stop: threading.Event | None = None, poll_interval: float = 0.05
     ) -> EnrichTotals:
         """Process pending batches. Without ``follow``, drain and return; with it, keep watching
         until ``stop`` is set (then finish the pending batches and return)."""
@@ -257,7 +257,12 @@ class Enricher:
         """Steps 4 to 7: write the outputs, commit, and retire the manifest."""
         manifest, batch_id = prepared.manifest, prepared.batch_id
         quarantined = prepared.bad + result.quarantined
-        new_keys = np.array([post_key(p.platform, p.id) for p in result.posts], dtype=np.uint64)
+        if result.posts:
+            kept = result.posts
+        else:  # from a worker: only line numbers came back
+            enriched = set(result.lines)
+            kept = [item.post for item in prepared.fresh if item.line in enriched]
+        new_keys = np.array([post_key(p.platform, p.id) for p in kept], dtype=np.uint64)
         # 4. + 5. write outputs
         adds, quarantine_path, keys_path = self._write_outputs(batch_id, result, quarantined, new_keys)
         # 6. commit
@@ -371,7 +376,9 @@ def _analyze(lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> Enri
     """Step 3 in a worker: the pure function, on the batch's fresh posts."""
     assert _WORKER_ANALYZERS is not None, "worker not initialised"
     items = [LinePost(number, decode_post(raw), raw) for number, raw in lines]
-    return enrich_posts(items, _WORKER_ANALYZERS, origin=origin, batch_id=batch_id)
+    result = enrich_posts(items, _WORKER_ANALYZERS, origin=origin, batch_id=batch_id)
+    result.posts = []  # the writer has them already; sending line numbers back is far cheaper
+    return result
 
 
 def _pool(workers: int, spec: AnalyzerSpec) -> ProcessPoolExecutor:
