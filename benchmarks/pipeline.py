@@ -16,30 +16,21 @@ import argparse
 import json
 import platform
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks_worker import analyse_lines
 from rich.console import Console
 from rich.table import Table
 
 from tweetlake import Analyzers, Enricher, Storage, ingest
-from tweetlake.analyzers import load_entities, load_sentiment
-from tweetlake.record import Post
+from tweetlake.analyzers import AnalyzerSpec, load_entities, load_sentiment
+from tweetlake.record import Post, encode_post
 from tweetlake.sources.synthetic import SyntheticSource
 
 
-def _analyzers_alone(analyzers: Analyzers, posts: list[Post], batch: int = 10_000) -> float:
-    started = time.perf_counter()
-    for i in range(0, len(posts), batch):
-        chunk = posts[i : i + batch]
-        texts, langs = [p.text for p in chunk], [p.lang for p in chunk]
-        keep = [k for k, lang in enumerate(langs) if analyzers.sentiment.unsupported_reason(lang) is None]
-        analyzers.sentiment.analyze([texts[k] for k in keep], [langs[k] for k in keep])
-        if analyzers.entities is not None:
-            keep = [k for k, lang in enumerate(langs) if analyzers.entities.unsupported_reason(lang) is None]
-            analyzers.entities.extract([texts[k] for k in keep], [langs[k] for k in keep])
-    return len(posts) / (time.perf_counter() - started)
+def _analyzers_alone(posts: list[Post]) -> float:
+    return len(posts) / analyse_lines([encode_post(p) for p in posts], AnalyzerSpec("vader", "spacy", False))
 
 
 def main() -> None:
@@ -58,7 +49,7 @@ def main() -> None:
     source = SyntheticSource(seed=1, count=args.posts)
     source.open(None)
     posts = [p for p in source.poll(args.posts) if isinstance(p, Post)]
-    baseline = _analyzers_alone(analyzers, posts)
+    baseline = _analyzers_alone(posts)
 
     figures = {
         "posts": args.posts,

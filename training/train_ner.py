@@ -42,24 +42,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from tweetlake.analyzers.spacy_ner import customize_tokenizer  # noqa: E402
+from tweetlake.evaluate import ENTITY_TYPE_MAP  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 MODEL_DIR = ROOT / "src" / "tweetlake" / "analyzers" / "models" / "ner_spacy"
 
-# Source label -> Comprehend entity type.
-LABEL_MAP = {
-    # WNUT17
-    "person": "PERSON",
-    "location": "LOCATION",
-    "corporation": "ORGANIZATION",
-    "group": "ORGANIZATION",
-    "product": "COMMERCIAL_ITEM",
-    "creative-work": "TITLE",
-    # Broad Twitter Corpus
-    "PER": "PERSON",
-    "LOC": "LOCATION",
-    "ORG": "ORGANIZATION",
-}
+# Source label -> Comprehend entity type (the same map `tweetlake eval entities` uses).
+LABEL_MAP = ENTITY_TYPE_MAP
 
 SPLITS = {
     "wnut17": ("wnut17-emerging-entities/wnut17train.conll", "wnut17-emerging-entities/emerging.dev.conll"),

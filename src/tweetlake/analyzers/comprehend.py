@@ -103,9 +103,8 @@ def _by_language(langs: Sequence[str | None]) -> dict[str, list[int]]:
     return groups
 
 
-class ComprehendSentiment(SentimentAnalyzer):
-    name = "comprehend-sentiment"
-    languages = SENTIMENT_LANGUAGES
+class _ComprehendClient:
+    """The client and retry settings both Comprehend analyzers share."""
 
     def __init__(
         self,
@@ -117,6 +116,11 @@ class ComprehendSentiment(SentimentAnalyzer):
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._batcher = _Batcher(client or comprehend_client(region), max_retries, base_delay, sleep)
+
+
+class ComprehendSentiment(_ComprehendClient, SentimentAnalyzer):
+    name = "comprehend-sentiment"
+    languages = SENTIMENT_LANGUAGES
 
     def analyze(self, texts: Sequence[str], langs: Sequence[str | None]) -> list[Sentiment]:
         out: list[Sentiment | None] = [None] * len(texts)
@@ -130,20 +134,9 @@ class ComprehendSentiment(SentimentAnalyzer):
         return [s for s in out if s is not None]
 
 
-class ComprehendEntities(EntityAnalyzer):
+class ComprehendEntities(_ComprehendClient, EntityAnalyzer):
     name = "comprehend-entities"
     languages = ENTITY_LANGUAGES
-
-    def __init__(
-        self,
-        client: Any = None,
-        *,
-        region: str | None = None,
-        max_retries: int = 8,
-        base_delay: float = 0.2,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._batcher = _Batcher(client or comprehend_client(region), max_retries, base_delay, sleep)
 
     def extract(self, texts: Sequence[str], langs: Sequence[str | None]) -> list[list[Entity]]:
         out: list[list[Entity]] = [[] for _ in texts]
