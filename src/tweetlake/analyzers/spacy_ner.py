@@ -65,17 +65,23 @@ class SpacyEntities(EntityAnalyzer):
     def extract(self, texts: Sequence[str], langs: Sequence[str | None]) -> list[list[Entity]]:
         out: list[list[Entity]] = []
         for doc in self.nlp.pipe(texts, batch_size=self.batch_size):
-            out.append(
-                [
-                    Entity(
-                        ent.text,
-                        ent.label_,
-                        self.precision.get(ent.label_, self._fallback),
-                        ent.start_char,
-                        ent.end_char,
-                    )
-                    for ent in doc.ents
-                    if ent.text[:1] not in ("#", "@")  # hashtags and mentions are data, not entities
-                ]
-            )
+            found = []
+            for ent in doc.ents:
+                begin, end = _trim(doc.text, ent.start_char, ent.end_char)
+                text = doc.text[begin:end]
+                if text and text[0] not in "#@":  # hashtags and mentions are data, not entities
+                    found.append(Entity(text, ent.label_, self.precision.get(ent.label_, self._fallback), begin, end))
+            out.append(found)
         return out
+
+
+_EDGE_PUNCTUATION = frozenset(".,;:!?…—–-\"'“”‘’()[]{}<>*")
+
+
+def _trim(text: str, begin: int, end: int) -> tuple[int, int]:
+    """Drop punctuation the model swept into an entity's edges ("Ukraine —" → "Ukraine")."""
+    while begin < end and (text[begin] in _EDGE_PUNCTUATION or text[begin].isspace()):
+        begin += 1
+    while end > begin and (text[end - 1] in _EDGE_PUNCTUATION or text[end - 1].isspace()):
+        end -= 1
+    return begin, end
