@@ -12,7 +12,10 @@
       tweets/dt=YYYY-MM-DD/part-<batch>.parquet
       sentiment/dt=YYYY-MM-DD/part-<batch>.parquet
       entities/dt=YYYY-MM-DD/part-<batch>.parquet
-      _catalog/log/<seq>.json                 the commit log of the three tables
+      posts_hourly/dt=YYYY-MM-DD/part-<batch>.parquet    rollup: posts per hour and dimension
+      facets_hourly/dt=YYYY-MM-DD/part-<batch>.parquet   rollup: hashtags, mentions, domains,
+                                              entities per hour and dimension
+      _catalog/log/<seq>.json                 the commit log of the tables
       _catalog/checkpoint.json                the log folded up to some sequence number
       _catalog/keys/<...>.u64                 post keys already in the tables (for de-duplication)
       _state/cursors/<source>.json            each source's resume position
@@ -27,6 +30,7 @@ from datetime import datetime
 from typing import Final
 
 __all__ = [
+    "ALL_TABLES",
     "CATALOG",
     "CURSORS",
     "DELETES",
@@ -34,6 +38,7 @@ __all__ = [
     "PENDING",
     "QUARANTINE",
     "RAW",
+    "ROLLUPS",
     "SOURCES",
     "TABLES",
     "partition",
@@ -48,6 +53,8 @@ CATALOG: Final = "_catalog"
 CURSORS: Final = "_state/cursors"
 SOURCES: Final = "_state/sources"
 TABLES: Final = ("tweets", "sentiment", "entities")
+ROLLUPS: Final = ("posts_hourly", "facets_hourly")
+ALL_TABLES: Final = (*TABLES, *ROLLUPS)
 
 
 def partition(ts: datetime) -> str:

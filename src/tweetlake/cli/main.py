@@ -662,14 +662,20 @@ def ddl(
 @lake_option
 @_handle_errors
 def compact(lake: str | None, config_path: str | None) -> None:
-    """Merge small table files into large ones, atomically, without changing any row."""
+    """Merge small table files into large ones, atomically, without changing any row.
+
+    A lake written before rollup tables existed gets them here (the dashboard reads them)."""
     from tweetlake.tables.catalog import LOCK, Catalog
     from tweetlake.tables.compact import CompactionPolicy, compact_tables
+    from tweetlake.tables.rollups import covered, rebuild_rollups
 
     storage = _storage(_config(lake, config_path))
     catalog = Catalog(storage)
+    rebuilt = 0
     with storage.lock(LOCK, "compact"), RichReporter("compact") as reporter:
         state = catalog.read()
+        if not covered(state):
+            rebuilt = rebuild_rollups(storage, catalog, state, reporter=reporter)
         result = compact_tables(storage, catalog, state, CompactionPolicy(), min_files=2, reporter=reporter)
         catalog.checkpoint(state, catalog.load_keys(state))
     console.print(
@@ -680,6 +686,7 @@ def compact(lake: str | None, config_path: str | None) -> None:
                 ("files before", result.files_before),
                 ("files after", result.files_after),
                 ("rows rewritten", result.rows),
+                ("posts counted into new rollups", rebuilt),
             ],
         )
     )

@@ -4,6 +4,13 @@ Filters arrive as a :class:`Filters` value (parsed and validated from the URL). 
 ``WHERE`` clause assembled from fixed fragments; every value is a bound parameter, never pasted
 into SQL. Relative time ranges (``1h``, ``24h``, ...) end at the newest post in the lake, so a
 replayed archive from 2019 shows its data instead of an empty "last hour".
+
+Counts come from the rollup tables (``posts_hourly``, ``facets_hourly``) for the whole hours of
+the window, and from the tweets table for the partial hours at its edges and the last minute,
+so they are exact and fresh while reading thousands of rows instead of millions. Filters the
+rollups cannot answer (an author, or two of hashtag / mention / domain / entity together) and
+the lists that need the posts themselves (a top list under a hashtag, mention, domain or entity
+filter) scan the tables; the post list reads only the hours that hold its page.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from typing import Any
 from tweetlake.analyzers.base import SENTIMENT_LABELS
 from tweetlake.errors import ConfigError
 from tweetlake.query.engine import QueryEngine, QueryResult
+from tweetlake.tables import rollups
 
 __all__ = ["RANGES", "Dashboard", "Filters"]
 
@@ -33,7 +41,7 @@ _BUCKETS = (  # (max span, bucket seconds)
     (timedelta(minutes=20), 15),
     (timedelta(hours=2), 60),
     (timedelta(hours=8), 300),
-    (timedelta(days=2), 1800),
+    (timedelta(days=2), 3600),
     (timedelta(days=10), 3 * 3600),
     (timedelta(days=40), 86400),
 )
@@ -101,6 +109,19 @@ class Window:
     bucket_seconds: int
 
 
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Rows in ``[low, high)`` come from a rollup (``low`` None: from the first hour), the rest
+    of the window from the tweets table."""
+
+    low: datetime | None
+    high: datetime
+
+
+_FACET_FILTERS = ("hashtag", "mention", "domain", "entity")
+_HOUR = timedelta(hours=1)
+
+
 class Dashboard:
     """Answers the dashboard's questions from a lake, through the guarded query layer."""
 
@@ -114,7 +135,10 @@ class Dashboard:
         self.engine.connection()
         seq = self.engine.state.seq
         if self._bounds[0] != seq:
-            oldest, newest = self.engine.execute("SELECT min(created_ts), max(created_ts) FROM tweets").rows()[0]
+            table, low, high = (
+                ("posts_hourly", "oldest", "newest") if self._rollups() else ("tweets", *["created_ts"] * 2)
+            )
+            oldest, newest = self.engine.execute(f"SELECT min({low}), max({high}) FROM {table}").rows()[0]
             self._bounds = (seq, oldest, newest)
         return self._bounds[1], self._bounds[2]
 
@@ -170,13 +194,111 @@ class Dashboard:
         if f.author:
             add(f"{p}screen_name = ?", f.author)
         if f.entity:
-            type_clause = " AND type = ?" if f.entity_type else ""
+            # Entity rows carry their post's time: the same window narrows the subquery.
+            inner = ["entity = ?"] + (["type = ?"] if f.entity_type else [])
+            inner += ["created_ts >= ?"] if window.start is not None else []
+            inner += ["created_ts <= ?"] if window.end is not None else []
             add(
-                f"({p}platform, {p}id) IN (SELECT platform, id FROM entities WHERE entity = ?{type_clause})",
+                f"({p}platform, {p}id) IN (SELECT platform, id FROM entities WHERE {' AND '.join(inner)})",
                 f.entity,
                 *([f.entity_type] if f.entity_type else []),
+                *([window.start] if window.start is not None else []),
+                *([window.end] if window.end is not None else []),
             )
         return (" AND ".join(clauses) or "TRUE"), params
+
+    # -- rollups -----------------------------------------------------------------------------------
+    def _rollups(self) -> bool:
+        return rollups.covered(self.engine.state) and self.engine.state.rows("tweets") > 0
+
+    def split(self, f: Filters, window: Window) -> Split | None:
+        """Which hours of the window the rollups can count for these filters, or None."""
+        self.engine.connection()
+        if not self._rollups() or f.author or sum(bool(getattr(f, n)) for n in _FACET_FILTERS) > 1:
+            return None
+        oldest, newest = self.bounds()
+        if window.end is None or newest is None:
+            return None
+        if f.entity and not f.entity_type and not self._one_type(f.entity):
+            return None  # the rollup counts a post once per entity type; the table counts it once
+        # The last minute always comes from the table, so "posts in the last minute" is exact.
+        high = _floor_hour(min(window.end, newest - timedelta(minutes=1)))
+        low = None if window.start is None or (oldest and window.start <= oldest) else _ceil_hour(window.start)
+        if low is not None and low >= high:
+            return None
+        return Split(low, high)
+
+    def _one_type(self, entity: str) -> bool:
+        sql = "SELECT count(DISTINCT type) FROM facets_hourly WHERE facet = 'entity' AND value = ?"
+        return int(self._run(sql, [entity]).rows()[0][0]) <= 1
+
+    def _rollup_where(self, f: Filters, split: Split, *, facet: str | None = None) -> tuple[str, list[Any]]:
+        """The ``WHERE`` clause over a rollup table for the rollup part of a split window."""
+        clauses = ["hour_start < ?"]
+        params: list[Any] = [split.high]
+        if split.low is not None:
+            clauses.append("hour_start >= ?")
+            params.append(split.low)
+        if facet is not None:
+            clauses.append("facet = ?")
+            params.append(facet)
+        for name in _FACET_FILTERS:
+            value = getattr(f, name)
+            if value:
+                clauses += ["facet = ?", "value = ?"]
+                params += [name, value if name == "entity" else value.lower()]
+                if name == "entity" and f.entity_type:
+                    clauses.append("type = ?")
+                    params.append(f.entity_type)
+        if f.keyword:
+            clauses.append("list_contains(keywords, ?)")
+            params.append(f.keyword)
+        if f.sentiment == "NONE":
+            clauses.append("sentiment IS NULL")
+        elif f.sentiment:
+            clauses.append("sentiment = ?")
+            params.append(f.sentiment)
+        if f.lang:
+            clauses.append("lang = ?")
+            params.append(f.lang)
+        if f.platform:
+            clauses.append("platform = ?")
+            params.append(f.platform)
+        return " AND ".join(clauses), params
+
+    def _edges(self, f: Filters, window: Window, split: Split) -> tuple[str, list[Any]]:
+        """The tweets ``WHERE`` clause for the parts of the window outside the rollup's hours.
+
+        Each part gets its own clause so an entity filter's subquery reads only that part."""
+        parts = [Window(split.high, window.end, window.bucket_seconds)]
+        if split.low is not None and window.start is not None and window.start < split.low:
+            parts.insert(0, Window(window.start, split.low - timedelta(milliseconds=1), window.bucket_seconds))
+        clauses, params = [], []
+        for part in parts:
+            where, values = self.where(f, part, alias="t")
+            clauses.append(f"({where})")
+            params += values
+        return f"({' OR '.join(clauses)})", params
+
+    def source(self, f: Filters, window: Window) -> tuple[str, list[Any]]:
+        """A subquery of (ts, platform, lang, sentiment, keywords, posts, newest) rows whose
+        ``posts`` sum to the posts matching the filters: rollup rows plus the edges' posts."""
+        raw = (
+            "SELECT t.created_ts AS ts, t.platform, coalesce(t.lang, 'und') AS lang, t.sentiment, "
+            "t.matched_keywords AS keywords, 1::BIGINT AS posts, t.created_ts AS newest FROM tweets t WHERE "
+        )
+        split = self.split(f, window)
+        if split is None:
+            where, params = self.where(f, window, alias="t")
+            return f"({raw}{where})", params
+        table = "facets_hourly" if any(getattr(f, n) for n in _FACET_FILTERS) else "posts_hourly"
+        rollup_where, rollup_params = self._rollup_where(f, split)
+        edges, edge_params = self._edges(f, window, split)
+        sql = (
+            "(SELECT hour_start AS ts, platform, lang, sentiment, keywords, posts, newest "
+            f"FROM {table} WHERE {rollup_where} UNION ALL {raw}{edges})"
+        )
+        return sql, [*rollup_params, *edge_params]
 
     def _run(self, sql: str, params: list[Any], max_rows: int = 10_000) -> QueryResult:
         return self.engine.execute(sql, params, max_rows=max_rows)
@@ -184,30 +306,29 @@ class Dashboard:
     # -- charts ------------------------------------------------------------------------------------
     def summary(self, f: Filters) -> dict[str, Any]:
         window = self.window(f)
-        where, params = self.where(f, window)
+        source, params = self.source(f, window)
         newest_anywhere = self.newest()
         minute_ago = (newest_anywhere or datetime.now(UTC)) - timedelta(minutes=1)
         row = self._run(
-            "SELECT count(*) AS posts, approx_count_distinct(screen_name) AS authors, "
-            "count(*) FILTER (WHERE sentiment = 'POSITIVE') AS positive, "
-            "count(*) FILTER (WHERE sentiment = 'NEGATIVE') AS negative, "
-            "count(*) FILTER (WHERE sentiment = 'NEUTRAL') AS neutral, "
-            "count(*) FILTER (WHERE sentiment = 'MIXED') AS mixed, "
-            "count(*) FILTER (WHERE sentiment IS NULL) AS unscored, "
-            "count(*) FILTER (WHERE created_ts > ?) AS per_minute, "
-            "max(created_ts) AS newest "
-            f"FROM tweets WHERE {where}",
+            "SELECT coalesce(sum(posts)::BIGINT, 0) AS posts, "
+            "coalesce(sum(posts) FILTER (WHERE sentiment = 'POSITIVE')::BIGINT, 0) AS positive, "
+            "coalesce(sum(posts) FILTER (WHERE sentiment = 'NEGATIVE')::BIGINT, 0) AS negative, "
+            "coalesce(sum(posts) FILTER (WHERE sentiment = 'NEUTRAL')::BIGINT, 0) AS neutral, "
+            "coalesce(sum(posts) FILTER (WHERE sentiment = 'MIXED')::BIGINT, 0) AS mixed, "
+            "coalesce(sum(posts) FILTER (WHERE sentiment IS NULL)::BIGINT, 0) AS unscored, "
+            "coalesce(sum(posts) FILTER (WHERE ts > ?)::BIGINT, 0) AS per_minute, "
+            f"max(newest) AS newest FROM {source}",
             [minute_ago, *params],
         )
         values = dict(zip(row.columns, row.rows()[0], strict=True))
-        per_minute = int(values["per_minute"])
+        values = {k: (int(v) if k != "newest" else v) for k, v in values.items()}
         scored = values["positive"] + values["negative"] + values["neutral"] + values["mixed"]
         counts = self.engine.state.counts
         quarantined = counts.get("quarantined_ingest", 0) + counts.get("quarantined_enrich", 0)
         return {
             "posts": values["posts"],
-            "authors": values["authors"],
-            "per_minute": per_minute,
+            "authors": self.authors(f, window),
+            "per_minute": values["per_minute"],
             "sentiment": {k: values[k] for k in ("positive", "negative", "neutral", "mixed", "unscored")},
             "net_sentiment": round((values["positive"] - values["negative"]) / scored, 4) if scored else None,
             "newest": _iso(values["newest"]),
@@ -218,13 +339,24 @@ class Dashboard:
             "window": {"start": _iso(window.start), "end": _iso(window.end), "bucket_seconds": window.bucket_seconds},
         }
 
+    def authors(self, f: Filters, window: Window) -> int:
+        """Distinct authors (HyperLogLog estimate) of the matching posts: a scan of one column."""
+        where, params = self.where(f, window)
+        return int(
+            self._run(f"SELECT approx_count_distinct(screen_name) FROM tweets WHERE {where}", params).rows()[0][0]
+        )
+
     def volume(self, f: Filters) -> dict[str, Any]:
         """Posts per time bucket by sentiment, net sentiment per bucket, and spikes."""
         window = self.window(f)
-        where, params = self.where(f, window)
+        if window.bucket_seconds % 3600 == 0:
+            source, params = self.source(f, window)
+        else:  # buckets under an hour: windows of at most 8 hours, read from the table
+            where, params = self.where(f, window)
+            source = f"(SELECT created_ts AS ts, sentiment, 1 AS posts FROM tweets WHERE {where})"
         result = self._run(
-            f"SELECT time_bucket(to_seconds(?::BIGINT), created_ts) AS bucket, coalesce(sentiment, 'NONE') AS s, "
-            f"count(*) AS n FROM tweets WHERE {where} GROUP BY ALL ORDER BY bucket",
+            "SELECT time_bucket(to_seconds(?::BIGINT), ts) AS bucket, coalesce(sentiment, 'NONE') AS s, "
+            f"sum(posts)::BIGINT AS n FROM {source} GROUP BY ALL ORDER BY bucket",
             [window.bucket_seconds, *params],
             max_rows=100_000,
         )
@@ -242,48 +374,92 @@ class Dashboard:
         return {"bucket_seconds": window.bucket_seconds, "rows": rows, "spikes": find_spikes(rows)}
 
     def top(self, kind: str, f: Filters, limit: int = 10) -> list[dict[str, Any]]:
-        """Top entities (per type), hashtags, mentions, link domains or authors (by reach)."""
+        """Top entities (per type), hashtags, mentions, link domains or authors (by reach).
+
+        Each counts posts: a post that names the same entity twice counts once."""
+        if kind not in ("entities", "hashtags", "mentions", "domains", "authors"):
+            raise ConfigError(f"unknown top list {kind!r}; choose entities, hashtags, mentions, domains or authors")
         window = self.window(f)
-        where, params = self.where(f, window, alias="t")
+        split = None if any(getattr(f, n) for n in _FACET_FILTERS) else self.split(f, window)
+        if kind == "authors":
+            if split is not None:
+                rows = self._top_authors(f, window, split, limit)
+                if len(rows) == limit:
+                    return rows
+            return self._top_authors(f, window, None, limit)
+        facet = "entity" if kind == "entities" else kind[:-1]
+        if split is None:
+            where, params = self.where(f, window, alias="t")
+            rows_sql, rows_params = self._facet_rows(kind, f, window, where, params)
+        else:
+            rollup_where, rollup_params = self._rollup_where(f, split, facet=facet)
+            where, params = self._edges(f, window, split)
+            edge_sql, edge_params = self._facet_rows(kind, f, window, where, params)
+            rows_sql = f"SELECT type, value, posts AS n FROM facets_hourly WHERE {rollup_where} UNION ALL {edge_sql}"
+            rows_params = [*rollup_params, *edge_params]
         if kind == "entities":
-            # Entity rows carry the post's time and platform, so only the other filters need a join.
-            if f.only_time():
-                where, params = self.where(Filters(), window, "e")
-                source = f"entities e WHERE {where}"
-            else:
-                source = f"entities e SEMI JOIN (SELECT platform, id FROM tweets t WHERE {where}) USING (platform, id)"
             sql = (
-                f"SELECT e.type, e.entity, count(*) AS posts FROM {source} "
-                "GROUP BY e.type, e.entity "
-                "QUALIFY row_number() OVER (PARTITION BY e.type ORDER BY posts DESC, e.entity) <= ? "
-                "ORDER BY e.type, posts DESC"
-            )
-        elif kind in ("hashtags", "mentions", "domains"):
-            sql = (
-                f"SELECT x AS {kind[:-1]}, count(*) AS posts FROM "
-                f"(SELECT unnest(t.{kind}) AS x FROM tweets t WHERE {where}) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?"
-            )
-        elif kind == "authors":
-            sql = (
-                "SELECT t.screen_name AS author, any_value(t.name) AS name, max(t.followers) AS followers, "
-                f"count(*) AS posts FROM tweets t WHERE {where} AND t.screen_name IS NOT NULL "
-                "GROUP BY 1 ORDER BY followers DESC NULLS LAST, posts DESC LIMIT ?"
+                f"SELECT type, value AS entity, sum(n)::BIGINT AS posts FROM ({rows_sql}) GROUP BY type, value "
+                "QUALIFY row_number() OVER (PARTITION BY type ORDER BY posts DESC, entity) <= ? "
+                "ORDER BY type, posts DESC, entity"
             )
         else:
-            raise ConfigError(f"unknown top list {kind!r}; choose entities, hashtags, mentions, domains or authors")
+            sql = (
+                f"SELECT value AS {facet}, sum(n)::BIGINT AS posts FROM ({rows_sql}) "
+                "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?"
+            )
+        return _records(self._run(sql, [*rows_params, limit]))
+
+    def _facet_rows(
+        self, kind: str, f: Filters, window: Window, where: str, params: list[Any]
+    ) -> tuple[str, list[Any]]:
+        """(type, value, posts) rows, one per post and value, from the tables."""
+        if kind != "entities":
+            rows = f"SELECT NULL AS type, unnest(list_distinct(t.{kind})) AS value FROM tweets t WHERE {where}"
+            return f"SELECT type, value, 1::BIGINT AS n FROM ({rows})", params
+        # Entity rows carry the post's time and platform, so only the other filters need a join.
+        if f.only_time():
+            source = f"entities e WHERE {where.replace('t.created_ts', 'e.created_ts')}"
+        else:
+            source = (
+                f"entities e SEMI JOIN (SELECT t.platform, t.id FROM tweets t WHERE {where}) s USING (platform, id)"
+            )
+        rows = f"SELECT DISTINCT e.platform, e.id, e.type, e.entity AS value FROM {source}"
+        return f"SELECT type, value, 1::BIGINT AS n FROM ({rows})", params
+
+    def _top_authors(self, f: Filters, window: Window, split: Split | None, limit: int) -> list[dict[str, Any]]:
+        raw = (
+            "SELECT t.screen_name AS author, t.name, t.followers, 1::BIGINT AS posts FROM tweets t "
+            "WHERE t.screen_name IS NOT NULL AND "
+        )
+        if split is None:
+            where, params = self.where(f, window, alias="t")
+            rows_sql = f"{raw}{where}"
+        else:
+            rollup_where, rollup_params = self._rollup_where(f, split, facet="author")
+            edges, edge_params = self._edges(f, window, split)
+            rows_sql = (
+                f"SELECT value AS author, name, followers, posts FROM facets_hourly WHERE {rollup_where} "
+                f"UNION ALL {raw}t.followers >= {rollups.NOTABLE_FOLLOWERS} AND {edges}"
+            )
+            params = [*rollup_params, *edge_params]
+        sql = (
+            "SELECT author, any_value(name) AS name, max(followers) AS followers, sum(posts)::BIGINT AS posts "
+            f"FROM ({rows_sql}) GROUP BY 1 ORDER BY followers DESC NULLS LAST, posts DESC, author LIMIT ?"
+        )
         return _records(self._run(sql, [*params, limit]))
 
     def keywords(self, f: Filters) -> list[dict[str, Any]]:
         """Share of voice: volume and sentiment per matched keyword."""
-        where, params = self.where(f)
+        source, params = self.source(f, self.window(f))
         sql = (
-            "SELECT k AS keyword, count(*) AS posts, "
-            "count(*) FILTER (WHERE sentiment = 'POSITIVE') AS positive, "
-            "count(*) FILTER (WHERE sentiment = 'NEGATIVE') AS negative, "
-            "count(*) FILTER (WHERE sentiment = 'NEUTRAL') AS neutral, "
-            "count(*) FILTER (WHERE sentiment = 'MIXED') AS mixed "
-            f"FROM (SELECT unnest(matched_keywords) AS k, sentiment FROM tweets WHERE {where}) "
-            "GROUP BY 1 ORDER BY 2 DESC LIMIT 50"
+            "SELECT k AS keyword, sum(posts)::BIGINT AS posts, "
+            "coalesce(sum(posts) FILTER (WHERE sentiment = 'POSITIVE')::BIGINT, 0) AS positive, "
+            "coalesce(sum(posts) FILTER (WHERE sentiment = 'NEGATIVE')::BIGINT, 0) AS negative, "
+            "coalesce(sum(posts) FILTER (WHERE sentiment = 'NEUTRAL')::BIGINT, 0) AS neutral, "
+            "coalesce(sum(posts) FILTER (WHERE sentiment = 'MIXED')::BIGINT, 0) AS mixed "
+            f"FROM (SELECT unnest(keywords) AS k, sentiment, posts FROM {source}) "
+            "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50"
         )
         rows = _records(self._run(sql, params))
         total = sum(r["posts"] for r in rows) or 1
@@ -296,58 +472,69 @@ class Dashboard:
     def breakdown(self, kind: str, f: Filters) -> list[dict[str, Any]]:
         if kind not in ("lang", "platform"):
             raise ConfigError(f"unknown breakdown {kind!r}; choose lang or platform")
-        where, params = self.where(f)
-        column = "coalesce(lang, 'und')" if kind == "lang" else "platform"
-        sql = (
-            f"SELECT {column} AS {kind}, count(*) AS posts FROM tweets WHERE {where} "
-            "GROUP BY 1 ORDER BY 2 DESC LIMIT 30"
-        )
+        source, params = self.source(f, self.window(f))
+        sql = f"SELECT {kind}, sum(posts)::BIGINT AS posts FROM {source} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 30"
         return _records(self._run(sql, params))
 
     def posts(self, f: Filters, page: int = 1, size: int = 25) -> dict[str, Any]:
         """The latest posts, newest first, with their entities (text offsets) for highlighting."""
         if page < 1 or not 1 <= size <= 200:
             raise ConfigError("page must be 1 or more and size between 1 and 200")
-        where, params = self.where(f, alias="t")
-        # Two steps: find the page's keys (narrow columns), then read the full rows of just those
-        # posts; sorting wide rows of the whole match set would cost far more.
-        keys = self._run(
-            f"SELECT t.platform, t.id, t.created_ts FROM tweets t WHERE {where} "
-            "ORDER BY t.created_ts DESC, t.id DESC LIMIT ? OFFSET ?",
+        window = self.narrow(f, self.window(f), page * size + 1)
+        where, params = self.where(f, window, alias="t")
+        page_rows = self._run(
+            "SELECT t.platform, t.id, t.created_ts, t.screen_name, t.name, t.followers, t.lang, t.text, "
+            "t.sentiment, t.post_url, t.hashtags, t.matched_keywords, t.is_repost "
+            f"FROM tweets t WHERE {where} ORDER BY t.created_ts DESC, t.id DESC LIMIT ? OFFSET ?",
             [*params, size + 1, (page - 1) * size],
-        ).rows()
-        has_more = len(keys) > size
-        keys = keys[:size]
-        if not keys:
-            return {"page": page, "size": size, "has_more": False, "rows": []}
-        low, high = min(k[2] for k in keys), max(k[2] for k in keys)
-        ids = [k[1] for k in keys]
-        rows = _records(
-            self._run(
-                "SELECT t.platform, t.id, t.created_ts, t.screen_name, t.name, t.followers, t.lang, t.text, "
-                "t.sentiment, s.sentiment_reason, t.post_url, t.hashtags, t.matched_keywords, t.is_repost "
-                "FROM tweets t LEFT JOIN sentiment s ON s.platform = t.platform AND s.id = t.id "
-                "AND s.created_ts BETWEEN ? AND ? "
-                "WHERE t.created_ts BETWEEN ? AND ? AND t.id IN (SELECT unnest(?::VARCHAR[])) "
-                "ORDER BY t.created_ts DESC, t.id DESC",
-                [low, high, low, high, ids],
-            )
         )
-        wanted = {(k[0], k[1]) for k in keys}
-        rows = [r for r in rows if (r["platform"], r["id"]) in wanted]
-        if rows:
-            times = [k[2] for k in keys]
-            entities = self._run(
-                "SELECT platform, id, entity, type, score, begin_offset, end_offset FROM entities "
-                "WHERE created_ts BETWEEN ? AND ? AND id IN (SELECT unnest(?::VARCHAR[])) ORDER BY begin_offset",
-                [min(times), max(times), [r["id"] for r in rows]],
+        has_more = page_rows.table.num_rows > size
+        if not has_more and page_rows.table.num_rows == 0:
+            return {"page": page, "size": size, "has_more": False, "rows": []}
+        times = page_rows.table.column("created_ts").to_pylist()[:size]
+        rows = _records(page_rows)[:size]
+        # The page's sentiment reasons and entities: rows of the same posts, found by time and id.
+        span = [min(times), max(times), [r["id"] for r in rows]]
+        reasons = {
+            (r["platform"], r["id"]): r["sentiment_reason"]
+            for r in _records(
+                self._run(
+                    "SELECT platform, id, sentiment_reason FROM sentiment "
+                    "WHERE created_ts BETWEEN ? AND ? AND id IN (SELECT unnest(?::VARCHAR[]))",
+                    span,
+                )
             )
-            by_post: dict[tuple[str, str], list[dict[str, Any]]] = {}
-            for e in _records(entities):
-                by_post.setdefault((e.pop("platform"), e.pop("id")), []).append(e)
-            for r in rows:
-                r["entities"] = by_post.get((r["platform"], r["id"]), [])
+        }
+        entities = self._run(
+            "SELECT platform, id, entity, type, score, begin_offset, end_offset FROM entities "
+            "WHERE created_ts BETWEEN ? AND ? AND id IN (SELECT unnest(?::VARCHAR[])) ORDER BY begin_offset",
+            span,
+        )
+        by_post: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for e in _records(entities):
+            by_post.setdefault((e.pop("platform"), e.pop("id")), []).append(e)
+        for r in rows:
+            key = (r["platform"], r["id"])
+            r["sentiment_reason"] = reasons.get(key)
+            r["entities"] = by_post.get(key, [])
         return {"page": page, "size": size, "has_more": has_more, "rows": rows}
+
+    def narrow(self, f: Filters, window: Window, rows: int) -> Window:
+        """The window cut to the newest hours that hold at least ``rows`` matching posts,
+        counted in the rollups (the post list then reads those hours, not the whole lake)."""
+        split = self.split(f, window)
+        if split is None:
+            return window
+        where, params = self._rollup_where(f, split)
+        table = "facets_hourly" if any(getattr(f, n) for n in _FACET_FILTERS) else "posts_hourly"
+        hours = self._run(
+            f"SELECT hour_start, sum(sum(posts)) OVER (ORDER BY hour_start DESC) AS newer FROM {table} "
+            f"WHERE {where} GROUP BY hour_start QUALIFY newer >= ? ORDER BY hour_start DESC LIMIT 1",
+            [*params, rows],
+        ).rows()
+        if not hours:
+            return window
+        return replace(window, start=max(hours[0][0], window.start) if window.start else hours[0][0])
 
     def quarantine(self, limit: int = 20) -> dict[str, Any]:
         reasons = _records(
@@ -395,6 +582,15 @@ def find_spikes(
                 }
             )
     return spikes
+
+
+def _floor_hour(value: datetime) -> datetime:
+    return value.replace(minute=0, second=0, microsecond=0)
+
+
+def _ceil_hour(value: datetime) -> datetime:
+    floor = _floor_hour(value)
+    return floor if floor == value else floor + _HOUR
 
 
 def _iso(value: Any) -> str | None:

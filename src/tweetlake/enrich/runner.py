@@ -50,6 +50,8 @@ from tweetlake.record import decode_post, post_key
 from tweetlake.storage import Storage
 from tweetlake.tables.catalog import KEYS, LOCK, Catalog, CatalogState, Commit, FileEntry, KeyIndex
 from tweetlake.tables.compact import CompactionPolicy, compact_tables
+from tweetlake.tables.rollups import COVERAGE, rollup_batch
+from tweetlake.tables.schema import ROLLUP_SCHEMAS
 from tweetlake.tables.writer import split_by_day, write_file
 
 __all__ = ["EnrichTotals", "Enricher"]
@@ -275,6 +277,7 @@ class Enricher:
             **result.counts.as_dict(),
             "quarantined_enrich": len(quarantined),
             "batches": 1,
+            COVERAGE: result.tweets.num_rows,
         }
         for lang, n in result.counts.unsupported_languages.items():
             counts[f"sentiment_unsupported_lang:{lang}"] = n
@@ -324,10 +327,12 @@ class Enricher:
             "tweets": result.tweets,
             "sentiment": result.sentiment,
             "entities": result.entities,
+            # the batch's counts per hour, committed with its rows (tables/rollups.py)
+            **rollup_batch(result.tweets, result.entities),
         }
         planned: list[tuple[str, str, pa.Table]] = []
         for table_name, table in tables.items():
-            for part, rows in split_by_day(table):
+            for part, rows in split_by_day(table, "hour_start" if table_name in ROLLUP_SCHEMAS else "created_ts"):
                 planned.append((table_name, f"{table_name}/{part}/part-{batch_id}.parquet", rows))
         quarantine_path = None
         if quarantined:

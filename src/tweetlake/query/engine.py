@@ -126,6 +126,7 @@ class QueryEngine:
 
     def _connect(self, state: CatalogState) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(":memory:", config={"threads": 2})
+        con.execute("SET enable_progress_bar = false")
         for table, schema in SCHEMAS.items():
             paths = [e.path for e in state.table_files(table)]
             if not paths:
@@ -146,7 +147,7 @@ class QueryEngine:
         self._json_view(con, "deletes", [p for p in state.deletes if self.storage.exists(p)])
         if self.storage.is_local:
             root = self.storage.full("")
-            allowed = ", ".join(_sql_string(f"{root}/{d}/") for d in (*lake.TABLES, lake.QUARANTINE, lake.DELETES))
+            allowed = ", ".join(_sql_string(f"{root}/{d}/") for d in (*lake.ALL_TABLES, lake.QUARANTINE, lake.DELETES))
             con.execute(f"SET allowed_directories = [{allowed}]")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")

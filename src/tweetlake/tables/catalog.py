@@ -96,7 +96,7 @@ class CatalogState:
     """The tables as of commit ``seq``."""
 
     seq: int = 0
-    files: dict[str, dict[str, FileEntry]] = field(default_factory=lambda: {t: {} for t in lake.TABLES})
+    files: dict[str, dict[str, FileEntry]] = field(default_factory=lambda: {t: {} for t in lake.ALL_TABLES})
     keys: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     notices: dict[str, int] = field(default_factory=dict)
@@ -207,7 +207,7 @@ class Catalog:
             cp = None
         if cp is not None:
             state.seq = cp.seq
-            state.files = {t: {e.path: e for e in cp.files.get(t, [])} for t in lake.TABLES}
+            state.files = {t: {e.path: e for e in cp.files.get(t, [])} for t in lake.ALL_TABLES}
             state.keys = list(cp.keys)
             state.counts = dict(cp.counts)
             state.notices = dict(cp.notices)
@@ -255,7 +255,7 @@ class Catalog:
         cp = Checkpoint(
             seq=state.seq,
             ts=datetime.now(UTC),
-            files={t: state.table_files(t) for t in lake.TABLES},
+            files={t: state.table_files(t) for t in lake.ALL_TABLES},
             keys=[merged],
             counts=state.counts,
             notices=state.notices,

@@ -7,6 +7,8 @@ Compaction merges, per table and partition, runs of files below ``target_rows`` 
 
 1. read the small files of a partition and concatenate them;
 2. check the row count is unchanged, and write the merged file (``compact-<seq>-<id>.parquet``);
+   rollup files are re-aggregated instead (rows of the same hour and dimensions are summed, so
+   the file shrinks while every sum stays the same);
 3. commit one catalog entry that adds the merged files and removes the small ones (the commit
    point: readers switch from the old files to the new ones all at once);
 4. delete the small files. A reader that listed them just before step 3 retries once.
@@ -30,7 +32,8 @@ from tweetlake.errors import LakeError
 from tweetlake.progress import Reporter, SilentReporter
 from tweetlake.storage import Storage
 from tweetlake.tables.catalog import Catalog, CatalogState, Commit, FileEntry
-from tweetlake.tables.schema import SCHEMAS
+from tweetlake.tables.rollups import aggregate
+from tweetlake.tables.schema import ROLLUP_SCHEMAS, SCHEMAS
 from tweetlake.tables.writer import write_file
 
 __all__ = ["CompactionPolicy", "CompactionResult", "compact_tables"]
@@ -60,7 +63,7 @@ class CompactionResult:
 
 def _small_groups(state: CatalogState, target_rows: int) -> dict[tuple[str, str], list[FileEntry]]:
     groups: dict[tuple[str, str], list[FileEntry]] = {}
-    for table in lake.TABLES:
+    for table in lake.ALL_TABLES:
         for entry in state.table_files(table):
             if entry.rows < target_rows:
                 part = entry.path.split("/")[1]
@@ -113,15 +116,16 @@ def _merge(
 ) -> None:
     merged = pa.concat_tables([pq.read_table(storage.open(e.path), schema=SCHEMAS[table]) for e in entries])  # 1.
     expected = sum(e.rows for e in entries)
-    if merged.num_rows != expected:
+    if merged.num_rows != expected:  # 2.
         raise LakeError(
             f"compaction of {table}/{part} read {merged.num_rows} rows, the catalog says {expected}; "
             "nothing was changed. A table file may have been edited outside tweetlake."
         )
-    merged = merged.sort_by("created_ts")
+    # Rollup rows of the same hour and dimensions add up; table rows are sorted by time.
+    merged = aggregate(table, merged) if table in ROLLUP_SCHEMAS else merged.sort_by("created_ts")
     path = f"{table}/{part}/compact-{state.seq + 1:012d}-{uuid.uuid4().hex[:8]}.parquet"
     catalog.write_inflight(path, [path], [e.path for e in entries])
-    added = write_file(storage, path, merged)  # 2.
+    added = write_file(storage, path, merged)
     commit = Commit(
         seq=0, kind="compact", ts=datetime.now(UTC), add={table: [added]}, remove={table: [e.path for e in entries]}
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from tweetlake.errors import ConfigError
-from tweetlake.tables.schema import SCHEMAS
+from tweetlake.tables.schema import TABLE_SCHEMAS
 
 __all__ = ["create_table_statements", "hive_type"]
 
@@ -45,7 +45,7 @@ def create_table_statements(
     base = location.rstrip("/")
     prefix = f"`{database}`." if database else ""
     statements = []
-    for table, schema in SCHEMAS.items():
+    for table, schema in TABLE_SCHEMAS.items():
         columns = ",\n".join(f"  `{f.name}` {hive_type(f.type)}" for f in schema)
         props = ["'parquet.compression'='SNAPPY'"]
         if projection:

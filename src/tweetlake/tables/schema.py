@@ -1,4 +1,4 @@
-"""The three tables' Arrow schemas: the reference's Glue columns first, exactly, then ours.
+"""The tables' Arrow schemas: the reference's Glue columns first, exactly, then ours; then the rollups.
 
 The reference's columns keep their names, order and types (``string``, ``bigint``, ``boolean``,
 ``double``), so the reference's own DDL still reads the files. tweetlake's extra columns follow.
@@ -12,7 +12,7 @@ from typing import Final
 
 import pyarrow as pa
 
-__all__ = ["REFERENCE_COLUMNS", "SCHEMAS", "TIMESTAMP"]
+__all__ = ["REFERENCE_COLUMNS", "ROLLUP_SCHEMAS", "SCHEMAS", "TABLE_SCHEMAS", "TIMESTAMP"]
 
 TIMESTAMP: Final = pa.timestamp("ms", tz="UTC")
 _STRINGS: Final = pa.list_(pa.string())
@@ -93,7 +93,49 @@ ENTITIES: Final = pa.schema(
     ]
 )
 
-SCHEMAS: Final = {"tweets": TWEETS, "sentiment": SENTIMENT, "entities": ENTITIES}
+# -- rollups: counts per hour, maintained in the same commit as the rows they count -------------
+# The dashboard answers from these instead of scanning millions of posts (see tables/rollups.py).
+# `lang` is the post's language or "und"; `keywords` is the sorted list of matched keywords.
+POSTS_HOURLY: Final = pa.schema(
+    [
+        ("hour_start", TIMESTAMP),
+        ("platform", pa.string()),
+        ("lang", pa.string()),
+        ("sentiment", pa.string()),
+        ("keywords", _STRINGS),
+        ("posts", pa.int64()),
+        ("oldest", TIMESTAMP),
+        ("newest", TIMESTAMP),
+    ]
+)
+
+# One row per hour, facet value and post dimensions; `posts` counts each post once per value.
+# facet: "hashtag", "mention", "domain", "entity" (then `type` is the entity type) or "author"
+# (`value` is the screen name; only posts by accounts with at least NOTABLE_FOLLOWERS followers,
+# with the account's largest follower count and its display name).
+FACETS_HOURLY: Final = pa.schema(
+    [
+        ("hour_start", TIMESTAMP),
+        ("facet", pa.string()),
+        ("type", pa.string()),
+        ("value", pa.string()),
+        ("platform", pa.string()),
+        ("lang", pa.string()),
+        ("sentiment", pa.string()),
+        ("keywords", _STRINGS),
+        ("posts", pa.int64()),
+        ("newest", TIMESTAMP),
+        ("followers", pa.int64()),
+        ("name", pa.string()),
+    ]
+)
+
+#: The three tables of the reference design (plus our columns).
+TABLE_SCHEMAS: Final = {"tweets": TWEETS, "sentiment": SENTIMENT, "entities": ENTITIES}
+#: The rollup tables, derived from the three.
+ROLLUP_SCHEMAS: Final = {"posts_hourly": POSTS_HOURLY, "facets_hourly": FACETS_HOURLY}
+#: Every table the catalog tracks.
+SCHEMAS: Final = {**TABLE_SCHEMAS, **ROLLUP_SCHEMAS}
 
 #: How many leading columns of each table are the reference's own.
 REFERENCE_COLUMNS: Final = {"tweets": 15, "sentiment": 7, "entities": 4}

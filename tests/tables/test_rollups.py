@@ -1,0 +1,151 @@
+"""Rollups: the dashboard answers the same from them as from the tables, before and after
+compaction, and a lake without them gets them rebuilt."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.dashboard.conftest import ANALYZERS
+from tweetlake.dashboard.queries import Dashboard, Filters
+from tweetlake.enrich.runner import Enricher
+from tweetlake.pipeline import ingest
+from tweetlake.query.engine import QueryEngine
+from tweetlake.sources.keywords import KeywordFilter
+from tweetlake.sources.synthetic import SyntheticSource
+from tweetlake.storage import Storage
+from tweetlake.tables import rollups
+from tweetlake.tables.catalog import LOCK, Catalog, Commit
+from tweetlake.tables.compact import CompactionPolicy, compact_tables
+
+SHAPES: list[dict[str, str]] = [
+    {},
+    {"range": "6h"},
+    {"range": "1h"},
+    {"keyword": "ukraine"},
+    {"sentiment": "NEGATIVE"},
+    {"sentiment": "NONE", "lang": "en"},
+    {"entity": "Kyiv", "entity_type": "LOCATION"},
+    {"entity": "Kyiv"},
+    {"hashtag": "ukraine", "lang": "en"},
+    {"domain": "bbc.co.uk"},
+    {"hashtag": "ukraine", "entity": "Kyiv"},
+    {"author": "x"},
+]
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("rollups") / "lake"
+    storage = Storage(root)
+    # Eight hours of posts, so windows have whole hours (from the rollups) and partial ones.
+    start = datetime.now(UTC) - timedelta(hours=8)
+    keywords = KeywordFilter("ukraine, russia, climate, ai, football")
+    for seed in (3, 4):  # two runs: several batches, several files per partition
+        source = SyntheticSource(seed=seed, count=2000, start=start + timedelta(seconds=seed), spacing=14.0)
+        ingest(storage, source, keywords=keywords)
+        Enricher(storage, ANALYZERS).run()
+    return root
+
+
+def answers(dashboard: Dashboard, params: dict[str, str]) -> dict[str, Any]:
+    f = Filters.parse(params)
+    summary = dashboard.summary(f)
+    summary.pop("freshness_seconds")
+    return {
+        "summary": summary,
+        "volume": dashboard.volume(f),
+        "keywords": dashboard.keywords(f),
+        "lang": dashboard.breakdown("lang", f),
+        "platform": dashboard.breakdown("platform", f),
+        **{kind: dashboard.top(kind, f, limit=5) for kind in ("entities", "hashtags", "domains", "authors")},
+        "posts": [(p["id"], p["sentiment_reason"], len(p["entities"])) for p in dashboard.posts(f, 2, 10)["rows"]],
+    }
+
+
+def both_ways(root: Path, params: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, bool]:
+    with QueryEngine(Storage(root)) as engine:
+        dashboard = Dashboard(engine)
+        fast = answers(dashboard, params)
+        used = dashboard.split(Filters.parse(params), dashboard.window(Filters.parse(params))) is not None
+        with monkeypatch.context() as m:
+            m.setattr(Dashboard, "_rollups", lambda self: False)
+            slow = answers(Dashboard(engine), params)
+    return fast, slow, used
+
+
+def custom_windows(root: Path) -> list[dict[str, str]]:
+    with QueryEngine(Storage(root)) as engine:
+        oldest, newest = Dashboard(engine).bounds()
+    assert oldest and newest
+    # windows that start and end inside hours, and one that ends on an hour boundary
+    middle = oldest + (newest - oldest) / 2
+    on_hour = middle.replace(minute=0, second=0, microsecond=0)
+    return [
+        {"range": "custom", "start": (oldest + timedelta(minutes=37)).isoformat(), "end": middle.isoformat()},
+        {"range": "custom", "start": oldest.isoformat(), "end": on_hour.isoformat(), "keyword": "russia"},
+    ]
+
+
+def test_rollups_give_the_tables_answers(lake: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = Catalog(Storage(lake)).read()
+    assert rollups.covered(state) and state.rows("posts_hourly") > 0 and state.rows("facets_hourly") > 0
+    used = 0
+    for params in SHAPES + custom_windows(lake):
+        fast, slow, via_rollups = both_ways(lake, params, monkeypatch)
+        assert fast == slow, params
+        used += via_rollups
+    assert used >= 8, "most filter shapes should be answered from the rollups"
+
+
+def test_compaction_and_rebuild_keep_the_answers(lake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    root = tmp_path / "lake"
+    shutil.copytree(lake, root)
+    storage = Storage(root)
+    catalog = Catalog(storage)
+    with QueryEngine(storage) as engine:
+        before = {str(p): answers(Dashboard(engine), p) for p in SHAPES[:9]}
+    with storage.lock(LOCK, "test"):
+        state = catalog.read()
+        files = len(state.table_files("posts_hourly"))
+        result = compact_tables(storage, catalog, state, CompactionPolicy(), min_files=2)
+        assert result.files_after > 0 and len(state.table_files("posts_hourly")) < files
+        # A lake from before rollups: drop them, and `compact` rebuilds them.
+        removes = {name: [e.path for e in state.table_files(name)] for name in rollups.ROLLUP_SCHEMAS}
+        catalog.commit(
+            state,
+            Commit(
+                seq=0,
+                kind="test",
+                ts=datetime.now(UTC),
+                remove=removes,
+                counts={rollups.COVERAGE: -state.rows("tweets")},
+            ),
+        )
+        assert not rollups.covered(state)
+        with QueryEngine(storage) as engine:
+            assert answers(Dashboard(engine), SHAPES[3]) == before[str(SHAPES[3])]  # the tables alone
+        assert rollups.rebuild_rollups(storage, catalog, state) == state.rows("tweets")
+        assert rollups.covered(state)
+    with QueryEngine(storage) as engine:
+        for params in SHAPES[:9]:
+            assert answers(Dashboard(engine), params) == before[str(params)], params
+
+
+def test_rollup_rows_count_each_post_once_per_value(lake: Path) -> None:
+    storage = Storage(lake)
+    state = Catalog(storage).read()
+    facets = pq.read_table(storage.open(state.table_files("facets_hourly")[0].path)).to_pylist()
+    assert {r["facet"] for r in facets} >= {"hashtag", "entity"}
+    assert all(r["posts"] >= 1 and r["hour_start"].minute == 0 for r in facets)
+    authors = [r for r in facets if r["facet"] == "author"]
+    assert all(r["followers"] >= rollups.NOTABLE_FOLLOWERS for r in authors)
+    with QueryEngine(storage) as engine:
+        total = engine.execute("SELECT sum(posts) FROM posts_hourly").rows()[0][0]
+        assert total == state.rows("tweets")
