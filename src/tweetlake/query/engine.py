@@ -117,34 +117,21 @@ class QueryEngine:
         this connection is for trusted Python callers (it is still read-only on disk).
         """
         state = Catalog(self.storage).read()
-        if self._con is None or state.seq != self._seq:
-            self.close()
-            self._con = self._connect(state)
+        if self._con is None:
+            self._con = self._open()
+            self._seq = None
+        if state.seq != self._seq:
+            self._views(self._con, state)
             self._seq = state.seq
         self.state = state
         return self._con
 
-    def _connect(self, state: CatalogState) -> duckdb.DuckDBPyConnection:
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        """One connection for the engine's life: Parquet footers stay cached across commits
+        (table files never change once written; compaction writes new ones)."""
         con = duckdb.connect(":memory:", config={"threads": 2})
         con.execute("SET enable_progress_bar = false")
-        for table, schema in SCHEMAS.items():
-            paths = [e.path for e in state.table_files(table)]
-            if not paths:
-                con.register(f"_empty_{table}", schema.empty_table().append_column("dt", pa.array([], pa.date32())))
-                con.execute(f"CREATE VIEW {table} AS SELECT * FROM _empty_{table}")
-            elif self.storage.is_local:
-                listing = ", ".join(_sql_string(self.storage.full(p)) for p in paths)
-                con.execute(
-                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listing}], "
-                    "hive_partitioning = true, hive_types = {'dt': DATE}, union_by_name = true)"
-                )
-            else:
-                # Object stores: DuckDB cannot load its httpfs extension offline, so pyarrow reads
-                # the files through the storage seam and DuckDB scans the Arrow dataset.
-                con.register(f"_ds_{table}", self._dataset(table, schema, paths))
-                con.execute(f"CREATE VIEW {table} AS SELECT * FROM _ds_{table}")
-        self._json_view(con, "quarantine", [p for p in state.quarantine if self.storage.exists(p)])
-        self._json_view(con, "deletes", [p for p in state.deletes if self.storage.exists(p)])
+        con.execute("SET parquet_metadata_cache = true")
         if self.storage.is_local:
             root = self.storage.full("")
             allowed = ", ".join(_sql_string(f"{root}/{d}/") for d in (*lake.ALL_TABLES, lake.QUARANTINE, lake.DELETES))
@@ -152,6 +139,27 @@ class QueryEngine:
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         return con
+
+    def _views(self, con: duckdb.DuckDBPyConnection, state: CatalogState) -> None:
+        """(Re)define the views over exactly the files of catalog state ``state``."""
+        for table, schema in SCHEMAS.items():
+            paths = [e.path for e in state.table_files(table)]
+            if not paths:
+                con.register(f"_empty_{table}", schema.empty_table().append_column("dt", pa.array([], pa.date32())))
+                con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM _empty_{table}")
+            elif self.storage.is_local:
+                listing = ", ".join(_sql_string(self.storage.full(p)) for p in paths)
+                con.execute(
+                    f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{listing}], "
+                    "hive_partitioning = true, hive_types = {'dt': DATE}, union_by_name = true)"
+                )
+            else:
+                # Object stores: DuckDB cannot load its httpfs extension offline, so pyarrow reads
+                # the files through the storage seam and DuckDB scans the Arrow dataset.
+                con.register(f"_ds_{table}", self._dataset(table, schema, paths))
+                con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM _ds_{table}")
+        self._json_view(con, "quarantine", [p for p in state.quarantine if self.storage.exists(p)])
+        self._json_view(con, "deletes", [p for p in state.deletes if self.storage.exists(p)])
 
     def _dataset(self, table: str, schema: pa.Schema, paths: list[str]) -> ds.Dataset:
         return ds.dataset(
@@ -170,7 +178,7 @@ class QueryEngine:
             listing = ", ".join(_sql_string(self.storage.full(p)) for p in paths)
             columns = ", ".join(f"{f.name}: '{_DUCK_TYPES[str(f.type)]}'" for f in schema)
             con.execute(
-                f"CREATE VIEW {name} AS SELECT {', '.join(schema.names)} "
+                f"CREATE OR REPLACE VIEW {name} AS SELECT {', '.join(schema.names)} "
                 f"FROM read_json([{listing}], format = 'newline_delimited', columns = {{{columns}}})"
             )
             return
@@ -181,7 +189,7 @@ class QueryEngine:
                     row[field.name] = datetime.fromisoformat(row[field.name].replace("Z", "+00:00"))
         table = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
         con.register(f"_{name}", table)
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}")
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM _{name}")
 
     # -- guarded execution -------------------------------------------------------------------------
     def execute(self, sql: str, params: Any = None, *, max_rows: int | None = None) -> QueryResult:

@@ -34,16 +34,42 @@ from tweetlake.tables.catalog import Catalog, CatalogState, Commit, FileEntry
 from tweetlake.tables.schema import FACETS_HOURLY, POSTS_HOURLY, ROLLUP_SCHEMAS, SCHEMAS
 from tweetlake.tables.writer import write_file
 
-__all__ = ["COVERAGE", "NOTABLE_FOLLOWERS", "aggregate", "covered", "rebuild_rollups", "rollup_batch"]
+__all__ = [
+    "AUTHOR_HASH",
+    "AUTHOR_SAMPLED",
+    "AUTHOR_SAMPLE_RATE",
+    "COVERAGE",
+    "NOTABLE_FOLLOWERS",
+    "aggregate",
+    "covered",
+    "rebuild_rollups",
+    "rollup_batch",
+]
 
 log = logging.getLogger(__name__)
 
 #: The catalog counter of tweets rows the rollups include.
 COVERAGE = "rollup_posts"
+#: Distinct authors are not additive, so each rollup row keeps the hashes of its authors that
+#: fall in the lowest 1/8 of the hash space (md5, stable across engines and versions): the
+#: distinct hashes in any set of rows, times 8, estimate its distinct authors (hash sampling;
+#: about 4/sqrt(n) relative error, so readers count exactly when the sample is small).
+AUTHOR_SAMPLE_RATE = 8
+AUTHOR_HASH = "md5_number_upper({column})"
+AUTHOR_SAMPLED = f"{AUTHOR_HASH} < {2**64 // AUTHOR_SAMPLE_RATE}"
+_SAMPLE = (
+    f"coalesce(list_distinct(list({AUTHOR_HASH.format(column='screen_name')}) "
+    f"FILTER (WHERE {AUTHOR_SAMPLED.format(column='screen_name')})), [])"
+)
+
 #: Authors need this many followers for ``facets_hourly`` (top authors rank by reach, so the
 #: list is made of such accounts; below it, every post would be its own row and the rollup
 #: would be as large as the table).
 NOTABLE_FOLLOWERS = 1_000
+
+#: The order of a rollup file's rows: by facet and value, so a query for one value reads only
+#: the row groups that hold it.
+ORDER = {"posts_hourly": "hour_start", "facets_hourly": "facet, type, value, hour_start"}
 
 _POST_DIMENSIONS = (
     "t.created_ts, date_trunc('hour', t.created_ts) AS hour_start, t.platform, coalesce(t.lang, 'und') AS lang, "
@@ -51,27 +77,28 @@ _POST_DIMENSIONS = (
 )
 _POSTS_SQL = f"""
 SELECT hour_start, platform, lang, sentiment, keywords,
-       count(*) AS posts, min(created_ts) AS oldest, max(created_ts) AS newest
-FROM (SELECT {_POST_DIMENSIONS} FROM t) GROUP BY ALL
+       count(*) AS posts, min(created_ts) AS oldest, max(created_ts) AS newest, {{sample}} AS author_sample
+FROM (SELECT {_POST_DIMENSIONS}, t.screen_name FROM t) GROUP BY ALL ORDER BY {ORDER["posts_hourly"]}
 """
 _FACETS_SQL = f"""
 WITH f AS (
-    SELECT {_POST_DIMENSIONS}, 'hashtag' AS facet, NULL::VARCHAR AS type,
+    SELECT {_POST_DIMENSIONS}, t.screen_name, 'hashtag' AS facet, NULL::VARCHAR AS type,
            unnest(list_distinct(t.hashtags)) AS value, NULL::BIGINT AS followers, NULL::VARCHAR AS name FROM t
     UNION ALL
-    SELECT {_POST_DIMENSIONS}, 'mention', NULL, unnest(list_distinct(t.mentions)), NULL, NULL FROM t
+    SELECT {_POST_DIMENSIONS}, t.screen_name, 'mention', NULL, unnest(list_distinct(t.mentions)), NULL, NULL FROM t
     UNION ALL
-    SELECT {_POST_DIMENSIONS}, 'domain', NULL, unnest(list_distinct(t.domains)), NULL, NULL FROM t
+    SELECT {_POST_DIMENSIONS}, t.screen_name, 'domain', NULL, unnest(list_distinct(t.domains)), NULL, NULL FROM t
     UNION ALL
-    SELECT {_POST_DIMENSIONS}, 'entity', e.type, e.entity, NULL, NULL
+    SELECT {_POST_DIMENSIONS}, t.screen_name, 'entity', e.type, e.entity, NULL, NULL
     FROM (SELECT DISTINCT platform, id, type, entity FROM e) e JOIN t USING (platform, id)
     UNION ALL
-    SELECT {_POST_DIMENSIONS}, 'author', NULL, t.screen_name, t.followers, t.name
+    SELECT {_POST_DIMENSIONS}, t.screen_name, 'author', NULL, t.screen_name, t.followers, t.name
     FROM t WHERE t.followers >= {{notable}}
 )
 SELECT hour_start, facet, type, value, platform, lang, sentiment, keywords,
-       count(*) AS posts, max(created_ts) AS newest, max(followers) AS followers, max(name) AS name
-FROM f WHERE value IS NOT NULL GROUP BY ALL
+       count(*) AS posts, max(created_ts) AS newest, {{sample}} AS author_sample,
+       max(followers) AS followers, max(name) AS name
+FROM f WHERE value IS NOT NULL GROUP BY ALL ORDER BY {ORDER["facets_hourly"]}
 """
 _TWEET_COLUMNS = [
     "platform",
@@ -97,20 +124,21 @@ def rollup_batch(tweets: pa.Table, entities: pa.Table) -> dict[str, pa.Table]:
     try:
         con.register("t", tweets.select(_TWEET_COLUMNS))
         con.register("e", entities.select(_ENTITY_COLUMNS))
-        posts = con.sql(_POSTS_SQL).to_arrow_table()
-        facets = con.sql(_FACETS_SQL.format(notable=NOTABLE_FOLLOWERS)).to_arrow_table()
+        posts = con.sql(_POSTS_SQL.format(sample=_SAMPLE)).to_arrow_table()
+        facets = con.sql(_FACETS_SQL.format(notable=NOTABLE_FOLLOWERS, sample=_SAMPLE)).to_arrow_table()
     finally:
         con.close()
     return {"posts_hourly": _conform(posts, POSTS_HOURLY), "facets_hourly": _conform(facets, FACETS_HOURLY)}
 
 
 def aggregate(table_name: str, table: pa.Table) -> pa.Table:
-    """Sum rollup rows that share all dimensions (compaction's merge for rollups), hour-sorted."""
+    """Sum rollup rows that share all dimensions (compaction's merge for rollups), in ``ORDER``."""
     schema = ROLLUP_SCHEMAS[table_name]
     measures = {
         "posts": "sum(posts)::BIGINT AS posts",
         "oldest": "min(oldest) AS oldest",
         "newest": "max(newest) AS newest",
+        "author_sample": "list_distinct(flatten(list(author_sample))) AS author_sample",
         "followers": "max(followers) AS followers",
         "name": "max(name) AS name",
     }
@@ -120,7 +148,7 @@ def aggregate(table_name: str, table: pa.Table) -> pa.Table:
     con.execute("SET enable_progress_bar = false")
     try:
         con.register("r", table)
-        result = con.sql(f"SELECT {select} FROM r GROUP BY ALL ORDER BY hour_start").to_arrow_table()
+        result = con.sql(f"SELECT {select} FROM r GROUP BY ALL ORDER BY {ORDER[table_name]}").to_arrow_table()
     finally:
         con.close()
     return _conform(result, schema)

@@ -93,6 +93,9 @@ ENTITIES: Final = pa.schema(
     ]
 )
 
+# The hashes of the posts' authors that fall in a fixed 1/8 of the hash space (tables/rollups.py).
+_AUTHOR_SAMPLE: Final = pa.list_(pa.uint64())
+
 # -- rollups: counts per hour, maintained in the same commit as the rows they count -------------
 # The dashboard answers from these instead of scanning millions of posts (see tables/rollups.py).
 # `lang` is the post's language or "und"; `keywords` is the sorted list of matched keywords.
@@ -106,6 +109,7 @@ POSTS_HOURLY: Final = pa.schema(
         ("posts", pa.int64()),
         ("oldest", TIMESTAMP),
         ("newest", TIMESTAMP),
+        ("author_sample", _AUTHOR_SAMPLE),
     ]
 )
 
@@ -125,6 +129,7 @@ FACETS_HOURLY: Final = pa.schema(
         ("keywords", _STRINGS),
         ("posts", pa.int64()),
         ("newest", TIMESTAMP),
+        ("author_sample", _AUTHOR_SAMPLE),
         ("followers", pa.int64()),
         ("name", pa.string()),
     ]

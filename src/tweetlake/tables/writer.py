@@ -22,16 +22,19 @@ __all__ = ["parquet_bytes", "split_by_day", "write_file"]
 # Row groups of this size let engines skip whole groups by their min/max statistics (time ranges
 # on compacted, time-sorted files) while staying large enough to scan fast.
 _ROW_GROUP = 131_072
+# Rollup files are sorted by facet and value (tables/rollups.py): small row groups let a query
+# for one entity or hashtag skip the rest by their min/max statistics.
+_ROW_GROUPS = {"posts_hourly": 16_384, "facets_hourly": 16_384}
 
 
-def parquet_bytes(table: pa.Table) -> bytes:
-    """Serialize a table as Snappy Parquet, in row groups of up to 131,072 rows."""
+def parquet_bytes(table: pa.Table, row_group_size: int = _ROW_GROUP) -> bytes:
+    """Serialize a table as Snappy Parquet, in row groups of up to 131,072 rows by default."""
     sink = io.BytesIO()
     pq.write_table(
         table,
         sink,
         compression="snappy",
-        row_group_size=_ROW_GROUP,
+        row_group_size=row_group_size,
         coerce_timestamps="ms",
         allow_truncated_timestamps=True,
     )
@@ -48,6 +51,7 @@ def split_by_day(table: pa.Table, column: str = "created_ts") -> Iterator[tuple[
 
 
 def write_file(storage: Storage, path: str, table: pa.Table) -> FileEntry:
-    data = parquet_bytes(table)
+    """Write ``table`` to ``path`` (``<table name>/dt=.../<file>``) atomically."""
+    data = parquet_bytes(table, _ROW_GROUPS.get(path.split("/", 1)[0], _ROW_GROUP))
     storage.write_atomic(path, data)
     return FileEntry(path=path, rows=table.num_rows, bytes=len(data))
