@@ -25,7 +25,7 @@ from tweetlake.errors import ConfigError
 from tweetlake.query.engine import QueryEngine, QueryResult
 from tweetlake.tables import rollups
 
-__all__ = ["RANGES", "Dashboard", "Filters"]
+__all__ = ["LIST_SAMPLE", "RANGES", "Dashboard", "Filters"]
 
 #: Relative ranges offered in the UI; ``all`` means no time filter.
 RANGES: dict[str, timedelta | None] = {
@@ -119,6 +119,9 @@ class Split:
 
 
 _FACET_FILTERS = ("hashtag", "mention", "domain", "entity")
+#: Top lists under a hashtag, mention, domain or entity filter count at most this many of the
+#: newest matching posts (see :meth:`Dashboard.lists_window`); the summary says when they do.
+LIST_SAMPLE = 20_000
 #: Sampled authors below this count are counted from the posts instead (the sample's relative
 #: error, about 1/sqrt(this), would pass 10 %).
 _EXACT_BELOW = 128
@@ -131,6 +134,7 @@ class Dashboard:
     def __init__(self, engine: QueryEngine) -> None:
         self.engine = engine
         self._bounds: tuple[int, datetime | None, datetime | None] = (-1, None, None)
+        self._types: dict[tuple[int, str], bool] = {}
 
     # -- filters -----------------------------------------------------------------------------------
     def bounds(self) -> tuple[datetime | None, datetime | None]:
@@ -197,18 +201,24 @@ class Dashboard:
         if f.author:
             add(f"{p}screen_name = ?", f.author)
         if f.entity:
-            # Entity rows carry their post's time: the same window narrows the subquery.
-            inner = ["entity = ?"] + (["type = ?"] if f.entity_type else [])
-            inner += ["created_ts >= ?"] if window.start is not None else []
-            inner += ["created_ts <= ?"] if window.end is not None else []
-            add(
-                f"({p}platform, {p}id) IN (SELECT platform, id FROM entities WHERE {' AND '.join(inner)})",
-                f.entity,
-                *([f.entity_type] if f.entity_type else []),
-                *([window.start] if window.start is not None else []),
-                *([window.end] if window.end is not None else []),
-            )
+            inner, values = self._entity_posts(f.entity, f.entity_type, window)
+            add(f"({p}platform, {p}id) IN ({inner})", *values)
         return (" AND ".join(clauses) or "TRUE"), params
+
+    @staticmethod
+    def _entity_posts(entity: str, entity_type: str | None, window: Window) -> tuple[str, list[Any]]:
+        """The (platform, id) of the posts naming ``entity`` in the window (entity rows carry
+        their post's time, so the window narrows this subquery too)."""
+        clauses, params = ["entity = ?"], [entity]
+        for clause, value in (
+            ("type = ?", entity_type),
+            ("created_ts >= ?", window.start),
+            ("created_ts <= ?", window.end),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        return f"SELECT platform, id FROM entities WHERE {' AND '.join(clauses)}", params
 
     # -- rollups -----------------------------------------------------------------------------------
     def _rollups(self) -> bool:
@@ -232,8 +242,19 @@ class Dashboard:
         return Split(low, high)
 
     def _one_type(self, entity: str) -> bool:
-        sql = "SELECT count(DISTINCT type) FROM facets_hourly WHERE facet = 'entity' AND value = ?"
-        return int(self._run(sql, [entity]).rows()[0][0]) <= 1
+        key = (self.engine.state.seq, entity)
+        if key not in self._types:
+            sql = "SELECT count(DISTINCT type) FROM facets_hourly WHERE facet = 'entity' AND value = ?"
+            self._types = {key: int(self._run(sql, [entity]).rows()[0][0]) <= 1}  # one entry: per commit
+        return self._types[key]
+
+    def lists_window(self, f: Filters, window: Window) -> Window:
+        """The window of the top lists. Under a hashtag, mention, domain or entity filter the
+        lists count what appears *with* that value, which the rollups cannot (they count values,
+        not pairs); they then read the newest :data:`LIST_SAMPLE` matching posts."""
+        if not any(getattr(f, n) for n in _FACET_FILTERS):
+            return window
+        return self.narrow(f, window, LIST_SAMPLE)
 
     def _rollup_where(self, f: Filters, split: Split, *, facet: str | None = None) -> tuple[str, list[Any]]:
         """The ``WHERE`` clause over a rollup table for the rollup part of a split window."""
@@ -328,9 +349,12 @@ class Dashboard:
         scored = values["positive"] + values["negative"] + values["neutral"] + values["mixed"]
         counts = self.engine.state.counts
         quarantined = counts.get("quarantined_ingest", 0) + counts.get("quarantined_enrich", 0)
+        lists = self.lists_window(f, window)
         return {
             "posts": values["posts"],
             "authors": self.authors(f, window),
+            # set when the top lists read only the newest posts of the window (and from when)
+            "lists_since": _iso(lists.start) if lists.start != window.start else None,
             "per_minute": values["per_minute"],
             "sentiment": {k: values[k] for k in ("positive", "negative", "neutral", "mixed", "unscored")},
             "net_sentiment": round((values["positive"] - values["negative"]) / scored, 4) if scored else None,
@@ -354,12 +378,14 @@ class Dashboard:
             table = "facets_hourly" if any(getattr(f, n) for n in _FACET_FILTERS) else "posts_hourly"
             rollup_where, rollup_params = self._rollup_where(f, split)
             edges, edge_params = self._edges(f, window, split)
-            author = rollups.AUTHOR_HASH.format(column="t.screen_name")
-            sampled = rollups.AUTHOR_SAMPLED.format(column="t.screen_name")
+            author = rollups.AUTHOR_HASH.format(column="screen_name")
+            sampled = rollups.AUTHOR_SAMPLED.format(column="screen_name")
+            # The edges' authors first (hashing after the filters, not before), then the sample.
             sample = self._run(
+                f"WITH edge AS MATERIALIZED (SELECT t.screen_name FROM tweets t WHERE {edges}) "
                 f"SELECT count(DISTINCT h) FROM (SELECT unnest(author_sample) AS h FROM {table} "
-                f"WHERE {rollup_where} UNION ALL SELECT {author} FROM tweets t WHERE {sampled} AND {edges})",
-                [*rollup_params, *edge_params],
+                f"WHERE {rollup_where} UNION ALL SELECT {author} FROM edge WHERE {sampled})",
+                [*edge_params, *rollup_params],
             ).rows()[0][0]
             if sample >= _EXACT_BELOW:
                 return int(sample) * rollups.AUTHOR_SAMPLE_RATE
@@ -402,7 +428,10 @@ class Dashboard:
         if kind not in ("entities", "hashtags", "mentions", "domains", "authors"):
             raise ConfigError(f"unknown top list {kind!r}; choose entities, hashtags, mentions, domains or authors")
         window = self.window(f)
-        split = None if any(getattr(f, n) for n in _FACET_FILTERS) else self.split(f, window)
+        if any(getattr(f, n) for n in _FACET_FILTERS):
+            window, split = self.lists_window(f, window), None
+        else:
+            split = self.split(f, window)
         if kind == "authors":
             if split is not None:
                 rows = self._top_authors(f, window, split, limit)
@@ -442,6 +471,12 @@ class Dashboard:
         # Entity rows carry the post's time and platform, so only the other filters need a join.
         if f.only_time():
             source = f"entities e WHERE {where.replace('t.created_ts', 'e.created_ts')}"
+        elif f.entity and replace(f, entity=None, entity_type=None).only_time():
+            # entities that appear with an entity: the entities table joined with itself
+            time_where, time_params = self.where(Filters(), window, alias="e")
+            inner, inner_params = self._entity_posts(f.entity, f.entity_type, window)
+            source = f"entities e WHERE {time_where} AND (e.platform, e.id) IN ({inner})"
+            params = [*time_params, *inner_params]
         else:
             source = (
                 f"entities e SEMI JOIN (SELECT t.platform, t.id FROM tweets t WHERE {where}) s USING (platform, id)"
