@@ -209,7 +209,8 @@ class Dashboard:
     def _entity_posts(entity: str, entity_type: str | None, window: Window) -> tuple[str, list[Any]]:
         """The (platform, id) of the posts naming ``entity`` in the window (entity rows carry
         their post's time, so the window narrows this subquery too)."""
-        clauses, params = ["entity = ?"], [entity]
+        clauses: list[str] = ["entity = ?"]
+        params: list[Any] = [entity]
         for clause, value in (
             ("type = ?", entity_type),
             ("created_ts >= ?", window.start),
