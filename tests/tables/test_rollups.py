@@ -153,3 +153,22 @@ def test_rollup_rows_count_each_post_once_per_value(lake: Path) -> None:
     with QueryEngine(storage) as engine:
         total = engine.execute("SELECT sum(posts) FROM posts_hourly").rows()[0][0]
         assert total == state.rows("tweets")
+
+
+def test_lists_under_an_entity_filter_read_the_newest_matches(lake: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tweetlake.dashboard import queries
+
+    monkeypatch.setattr(queries, "LIST_SAMPLE", 60)
+    f = Filters.parse({"entity": "Kyiv", "entity_type": "LOCATION"})
+    with QueryEngine(Storage(lake)) as engine:
+        dashboard = Dashboard(engine)
+        summary = dashboard.summary(f)
+        assert summary["lists"] and summary["lists"]["newest_posts"] == 60
+        since = summary["lists"]["since"]
+        fast = {kind: dashboard.top(kind, f) for kind in ("entities", "hashtags", "authors")}
+        assert Dashboard(engine).summary(Filters.parse({"keyword": "ukraine"}))["lists"] is None
+        monkeypatch.setattr(Dashboard, "_rollups", lambda self: False)
+        recent = Filters.parse({**f.to_params(), "range": "custom", "start": since, "end": summary["window"]["end"]})
+        slow = Dashboard(engine)
+        assert fast == {kind: slow.top(kind, recent) for kind in ("entities", "hashtags", "authors")}
+        assert 60 <= slow.summary(recent)["posts"] < summary["posts"]

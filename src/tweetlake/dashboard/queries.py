@@ -354,8 +354,8 @@ class Dashboard:
         return {
             "posts": values["posts"],
             "authors": self.authors(f, window),
-            # set when the top lists read only the newest posts of the window (and from when)
-            "lists_since": _iso(lists.start) if lists.start != window.start else None,
+            # set when the top lists read only the newest matching posts of the window
+            "lists": {"newest_posts": LIST_SAMPLE, "since": _iso(lists.start)} if lists.start != window.start else None,
             "per_minute": values["per_minute"],
             "sentiment": {k: values[k] for k in ("positive", "negative", "neutral", "mixed", "unscored")},
             "net_sentiment": round((values["positive"] - values["negative"]) / scored, 4) if scored else None,

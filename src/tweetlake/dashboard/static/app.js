@@ -134,6 +134,12 @@ function renderSummary(s) {
   const net = s.net_sentiment;
   $("k-net").textContent = net === null ? "–" : Math.abs(net) < 0.005 ? "0.00" : (net > 0 ? "+" : "−") + Math.abs(net).toFixed(2);
   $("k-authors").textContent = fmt(s.authors);
+  // Under an entity, hashtag, mention or domain filter the top lists read the newest matches.
+  const since = $("lists-since");
+  since.hidden = !s.lists;
+  since.textContent = s.lists
+    ? `· lists count the newest ${fmt(s.lists.newest_posts)} matching posts, since ${new Date(s.lists.since).toLocaleString()}`
+    : "";
   $("k-quarantine").textContent = fmt(s.quarantined);
   const age = s.freshness_seconds;
   $("k-fresh").textContent = age === null ? "–" : ago(age);
