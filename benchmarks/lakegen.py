@@ -4,7 +4,8 @@ Query benchmarks need lakes of 1M and 10M posts; pushing 10M posts through the a
 take hours on this machine, and the query layer cannot tell how the rows were made. So this
 writes rows with the synthetic source's vocabulary and proportions (languages, sentiment mix,
 hashtags, links, entities about 1.4 per post, news bursts), in many small files the way a
-streaming lake grows, and commits them through the real catalog. ``compact`` then merges them.
+streaming lake grows, with the rollups the enricher would write, and commits them through the
+real catalog. ``compact`` then merges them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pyarrow as pa
 from tweetlake.sources.synthetic_vocab import DOMAINS, FIRST, LANG_WEIGHTS, LAST, PEOPLE, PLACES, TOPICS
 from tweetlake.storage import Storage
 from tweetlake.tables.catalog import LOCK, Catalog, Commit, FileEntry
+from tweetlake.tables.rollups import COVERAGE, rollup_batch
 from tweetlake.tables.schema import ENTITIES, SENTIMENT, TWEETS
 from tweetlake.tables.writer import split_by_day, write_file
 
@@ -134,19 +136,28 @@ def build_lake(storage: Storage, posts: int, files_per_chunk: int = 50, chunk: i
             tables, owner = chunk_tables(rng, start, n, t0 + timedelta(seconds=span * start / posts), span * n / posts)
             step = -(-n // files_per_chunk)
             entity_part = owner // step
+
             for part_no in range(files_per_chunk):
                 adds: dict[str, list[FileEntry]] = {}
-                for name, table in tables.items():
-                    if name == "entities":
-                        piece = table.filter(pa.array(entity_part == part_no))
-                    else:
-                        piece = table.slice(part_no * step, step)
+                pieces = {
+                    name: table.filter(pa.array(entity_part == part_no))
+                    if name == "entities"
+                    else table.slice(part_no * step, step)
+                    for name, table in tables.items()
+                }
+                for name, piece in pieces.items():
                     for day, rows in split_by_day(piece):
                         path = f"{name}/{day}/part-bulk-{start:010d}-{part_no:04d}.parquet"
                         adds.setdefault(name, []).append(write_file(storage, path, rows))
-                counts = {"received": 0}
+                # the rollups, as the enricher writes them with every batch
+                rolled = rollup_batch(pieces["tweets"], pieces["entities"])
+                for name, table in rolled.items():
+                    for day, rows in split_by_day(table, "hour_start"):
+                        path = f"{name}/{day}/part-bulk-{start:010d}-{part_no:04d}.parquet"
+                        adds.setdefault(name, []).append(write_file(storage, path, rows))
+                counts = {"received": 0, COVERAGE: pieces["tweets"].num_rows}
                 if part_no == 0:
-                    counts = {"received": n, "accepted": n, "enriched": n, "batches": 1}
+                    counts.update(received=n, accepted=n, enriched=n, batches=1)
                 catalog.commit(state, Commit(seq=0, kind="batch", ts=datetime.now(UTC), add=adds, counts=counts))
         catalog.checkpoint(state, catalog.load_keys(state))
     return time.monotonic() - started
