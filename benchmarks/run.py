@@ -172,18 +172,21 @@ def bench_reference(posts: int, work: Path) -> dict[str, Any]:
 def bench_freshness(rate: float, seconds: float, work: Path) -> dict[str, Any]:
     storage = Storage(work / f"fresh-{int(rate)}")
     analyzers = load_analyzers(SPEC.sentiment, SPEC.entities, SPEC.langid)
-    pipeline = Pipeline(storage, SyntheticSource(seed=int(rate), rate=rate), analyzers, workers=2, spec=SPEC)
+    # as `tweetlake run` does: two workers, compaction while following
+    source = SyntheticSource(seed=int(rate), rate=rate)
+    pipeline = Pipeline(storage, source, analyzers, workers=2, spec=SPEC, compaction=CompactionPolicy())
     latencies: list[float] = []
     seen: set[str] = set()
     thread = threading.Thread(target=pipeline.run, daemon=True)
     thread.start()
     started = time.monotonic()
     catalog = Catalog(storage)
+    state = catalog.read()
     while time.monotonic() - started < seconds:
-        state = catalog.read()
+        state = catalog.update(state)  # reads only the new commits
         now = datetime.now(UTC)
         for entry in state.table_files("tweets"):
-            if entry.path not in seen:
+            if entry.path not in seen and "/compact-" not in entry.path:  # merged files hold rows seen before
                 seen.add(entry.path)
                 stamps = pq.read_table(storage.open(entry.path), columns=["ingested_ts"]).column(0).to_pylist()
                 latencies += [(now - ts).total_seconds() for ts in stamps if ts is not None]

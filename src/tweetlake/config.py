@@ -14,6 +14,7 @@ Example ``tweetlake.toml``::
     max_records = 10000
     max_bytes = 8388608
     max_seconds = 1.0
+    min_seconds = 0.2                # ... or this soon, while enrichment has caught up (run)
 
     [analyzers]
     sentiment = "linear"             # or "vader", "comprehend"
@@ -141,6 +142,7 @@ def load_config(
             max_records=_typed(delivery, "max_records", int, defaults.max_records, f"{where} [delivery]"),
             max_bytes=_typed(delivery, "max_bytes", int, defaults.max_bytes, f"{where} [delivery]"),
             max_seconds=_typed(delivery, "max_seconds", float, defaults.max_seconds, f"{where} [delivery]"),
+            min_seconds=_typed(delivery, "min_seconds", float, defaults.min_seconds, f"{where} [delivery]"),
         ),
         sentiment=_typed(analyzers, "sentiment", str, "linear", f"{where} [analyzers]"),
         langid=_typed(analyzers, "langid", bool, True, f"{where} [analyzers]"),

@@ -56,10 +56,14 @@ def ingest(
     limits: DeliveryLimits | None = None,
     stop: threading.Event | None = None,
     reporter: Reporter | None = None,
+    consumer_idle: threading.Event | None = None,
+    flushed: threading.Event | None = None,
 ) -> IngestResult:
     """Read ``source`` until it ends or ``stop`` is set; every accepted post ends up in a durable batch.
 
-    The source resumes from its stored cursor, if it has one.
+    The source resumes from its stored cursor, if it has one. ``consumer_idle`` (set while
+    enrichment has caught up) lets batches flush after ``limits.min_seconds``; ``flushed`` is
+    set after every flush, to wake the consumer.
     """
     keywords = keywords or KeywordFilter(None)
     stop = stop or threading.Event()
@@ -91,9 +95,13 @@ def ingest(
                     delivery.add_notice(item)
             if items:
                 reporter.advance("ingest", len(items))
-            if delivery.due():
+            if delivery.due(consumer_idle is not None and consumer_idle.is_set()):
                 delivery.flush(source.snapshot())
+                if flushed is not None:
+                    flushed.set()
         delivery.flush(source.snapshot())
+        if flushed is not None:
+            flushed.set()
     except TweetlakeError as exc:
         exc.stage = exc.stage or "ingest"
         raise
@@ -160,6 +168,8 @@ class Pipeline:
                 limits=self.limits,
                 stop=self.stop,
                 reporter=self.reporter,
+                consumer_idle=self.enricher.idle,
+                flushed=self.enricher.wake,
             )
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
             self._ingest_error = exc

@@ -120,6 +120,7 @@ def test_checkpoint_folds_the_log_and_readers_see_the_same(storage: Storage, fak
         + sum(
             json.loads(storage.read_bytes(f"_catalog/log/{n}"))["counts"].get("enriched", 0)
             for n in storage.listdir("_catalog/log")
+            if int(n.split(".")[0]) > checkpoint["seq"]  # the newest folded entry stays, for readers
         )
         == 600
     )
@@ -162,3 +163,19 @@ def test_two_worker_processes_give_the_same_tables(tmp_path: Path) -> None:
 
     assert snapshot(two) == snapshot(one)
     assert not lake_status(two).check()
+
+
+def test_a_polling_reader_follows_commits_and_checkpoints(storage: Storage, fake_analyzers: Analyzers) -> None:
+    from tweetlake.tables.catalog import Catalog
+
+    catalog = Catalog(storage)
+    seen = catalog.read()
+    for seed, checkpoint_every in ((6, 1000), (7, 2)):  # new log entries, then a checkpoint folds them
+        ingest(storage, SyntheticSource(seed=seed, count=120), limits=DeliveryLimits(max_records=40))
+        Enricher(storage, fake_analyzers, checkpoint_every=checkpoint_every).run()
+        updated = catalog.update(seen)
+        fresh = catalog.read()
+        assert updated.seq == fresh.seq and updated.files == fresh.files and updated.counts == fresh.counts
+        assert seen is not updated  # the old state is left as it was
+        seen = updated
+    assert catalog.update(seen) is seen  # nothing new: the same state, nothing read

@@ -49,3 +49,19 @@ def test_enrich_follow_compacts_when_files_pile_up(storage: Storage, fake_analyz
     Enricher(storage, fake_analyzers, compaction=CompactionPolicy(min_files=4)).run(follow=True, stop=stop)
     state = Catalog(storage).read()
     assert len(state.table_files("tweets")) == 1 and state.rows("tweets") == 400
+
+
+def test_follow_mode_merges_files_of_the_same_size_tier(storage: Storage, fake_analyzers: Analyzers) -> None:
+    """A merged file is not rewritten with every new batch: new small files merge among
+    themselves until there are enough files of the merged file's size."""
+    policy = CompactionPolicy(min_files=4)
+    catalog = Catalog(storage)
+    for seed in (11, 12):
+        ingest(storage, SyntheticSource(seed=seed, count=40), limits=DeliveryLimits(max_records=10))
+        Enricher(storage, fake_analyzers).run()
+        with storage.lock(LOCK, "test"):
+            state = catalog.read()
+            assert policy.due(state)
+            compact_tables(storage, catalog, state, policy)
+    sizes = sorted(e.rows for e in catalog.read().table_files("tweets"))
+    assert sizes == [40, 40], "the second merge left the first merged file alone"

@@ -121,6 +121,7 @@ def _limits(config: Config, flush_records: int | None, flush_seconds: float | No
         max_records=flush_records or config.delivery.max_records,
         max_bytes=config.delivery.max_bytes,
         max_seconds=flush_seconds or config.delivery.max_seconds,
+        min_seconds=config.delivery.min_seconds,
     )
 
 

@@ -44,17 +44,22 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class DeliveryLimits:
     """Flush a batch when it holds ``max_records`` posts, ``max_bytes`` of JSON, or is
-    ``max_seconds`` old, whichever comes first. The defaults favour freshness (~1 s)."""
+    ``max_seconds`` old, whichever comes first. The defaults favour freshness (~1 s).
+
+    When enrichment runs in the same process and has caught up (``tweetlake run``), a batch is
+    flushed as soon as it is ``min_seconds`` old: small batches while there is time for them,
+    large ones (cheaper per post) when enrichment is busy."""
 
     max_records: int = 10_000
     max_bytes: int = 8 * 1024 * 1024
     max_seconds: float = 1.0
+    min_seconds: float = 0.2
 
     def __post_init__(self) -> None:
-        if self.max_records < 1 or self.max_bytes < 1 or self.max_seconds <= 0:
+        if self.max_records < 1 or self.max_bytes < 1 or self.max_seconds <= 0 or self.min_seconds <= 0:
             raise ConfigError(
                 f"delivery limits must be positive, got {self}. Set [delivery] max_records, "
-                "max_bytes and max_seconds in tweetlake.toml to positive numbers."
+                "max_bytes, max_seconds and min_seconds in tweetlake.toml to positive numbers."
             )
 
 
@@ -194,15 +199,18 @@ class Delivery:
         """How many more posts fit in the open batch before the record limit (at least 1)."""
         return max(1, self.limits.max_records - len(self._buf.lines))
 
-    def due(self) -> bool:
-        """True when a limit is reached and :meth:`flush` should be called."""
+    def due(self, idle: bool = False) -> bool:
+        """True when a limit is reached and :meth:`flush` should be called. ``idle``: the
+        consumer has caught up, so ``min_seconds`` is enough."""
         buf = self._buf
         if buf.opened is None:
             return False
+        age = self.clock() - buf.opened
         return (
             len(buf.lines) >= self.limits.max_records
             or buf.bytes >= self.limits.max_bytes
-            or self.clock() - buf.opened >= self.limits.max_seconds
+            or age >= self.limits.max_seconds
+            or (idle and age >= self.limits.min_seconds)
         )
 
     def seconds_until_due(self) -> float:

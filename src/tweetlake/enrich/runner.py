@@ -112,6 +112,10 @@ class Enricher:
         self.totals = EnrichTotals()
         #: Set once the writer lock is held and every worker has loaded its models.
         self.ready = threading.Event()
+        #: Set while following and every pending batch is committed; cleared when work arrives.
+        self.idle = threading.Event()
+        #: Set by a producer after it flushes a batch: follow mode looks at once, not at the next poll.
+        self.wake = threading.Event()
         self._state: CatalogState | None = None
         self._keys: KeyIndex | None = None
 
@@ -187,6 +191,8 @@ class Enricher:
     ) -> None:
         while True:
             names = self.pending()
+            if names:
+                self.idle.clear()
             self.reporter.total("enrich", self.totals.batches + len(names))
             if pool is None:
                 for name in names:
@@ -199,7 +205,9 @@ class Enricher:
             if not follow or (stop.is_set() and not self.pending()):
                 break
             if not names:
-                stop.wait(poll_interval)
+                self.idle.set()
+                self.wake.wait(poll_interval)
+                self.wake.clear()
 
     def _after_commit(self, state: CatalogState, keys: KeyIndex, started: float) -> None:
         self._since_checkpoint += 1

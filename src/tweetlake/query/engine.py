@@ -96,7 +96,7 @@ class QueryEngine:
         self._seq: int | None = None
         #: The catalog as of the last query: its ``seq`` identifies the data the views show.
         self.state = CatalogState()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def close(self) -> None:
         if self._con is not None:
@@ -116,15 +116,17 @@ class QueryEngine:
         The connection is shared; use :meth:`execute` for guarded queries. Raw access through
         this connection is for trusted Python callers (it is still read-only on disk).
         """
-        state = Catalog(self.storage).read()
-        if self._con is None:
-            self._con = self._open()
-            self._seq = None
-        if state.seq != self._seq:
-            self._views(self._con, state)
-            self._seq = state.seq
-        self.state = state
-        return self._con
+        with self._lock:
+            catalog = Catalog(self.storage)
+            state = catalog.read() if self._con is None else catalog.update(self.state)
+            if self._con is None:
+                self._con = self._open()
+                self._seq = None
+            if state.seq != self._seq:
+                self._views(self._con, state)
+                self._seq = state.seq
+            self.state = state
+            return self._con
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         """One connection for the engine's life: Parquet footers stay cached across commits

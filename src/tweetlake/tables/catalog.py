@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import msgspec
@@ -131,6 +131,20 @@ class CatalogState:
         self.seq = commit.seq
         self.log_seqs.append(commit.seq)
 
+    def copy(self) -> CatalogState:
+        """A copy that commits can be applied to without changing this one."""
+        return replace(
+            self,
+            files={t: dict(entries) for t, entries in self.files.items()},
+            keys=list(self.keys),
+            counts=dict(self.counts),
+            notices=dict(self.notices),
+            quarantine=list(self.quarantine),
+            deletes=list(self.deletes),
+            recent_batches=list(self.recent_batches),
+            log_seqs=list(self.log_seqs),
+        )
+
     def table_files(self, table: str) -> list[FileEntry]:
         return sorted(self.files.get(table, {}).values(), key=lambda e: e.path)
 
@@ -199,6 +213,27 @@ class Catalog:
                 continue  # a checkpoint removed log entries under us; start again
         raise LakeError(f"could not read a consistent catalog from {self.storage.url}/{lake.CATALOG}")
 
+    def update(self, state: CatalogState) -> CatalogState:
+        """The state after ``state``'s commits: ``state`` itself when nothing is new, a copy
+        with the new commits applied when the log still holds them all (readers that poll, like
+        the query engine, read only what is new), else a fresh :meth:`read`."""
+        # The log always holds the newest commit (a checkpoint keeps it), so an empty `newer`
+        # means nothing happened, and a gap means a checkpoint folded commits we lack.
+        seqs = sorted(int(name.split(".")[0]) for name in self.storage.listdir(LOG, ".json"))
+        newer = [seq for seq in seqs if seq > state.seq]
+        if not newer:
+            return state
+        if newer[0] != state.seq + 1:
+            return self.read()  # a checkpoint folded the commits we lack
+        try:
+            commits = [_commit_dec.decode(self.storage.read_bytes(f"{LOG}/{seq:012d}.json")) for seq in newer]
+        except FileNotFoundError:
+            return self.read()
+        state = state.copy()
+        for commit in commits:
+            state.apply(commit)
+        return state
+
     def _read_once(self) -> CatalogState:
         state = CatalogState()
         try:
@@ -245,7 +280,9 @@ class Catalog:
 
         1. write the merged key file ``keys/checkpoint-<seq>.u64``;
         2. write ``checkpoint.json`` atomically (from here on, readers start from it);
-        3. delete log entries and key files that the checkpoint now covers.
+        3. delete the log entries and key files that the checkpoint now covers, except the
+           newest entry: a reader that polls sees from it that commits were folded (see
+           :meth:`update`); the next checkpoint deletes it.
         """
         if not state.log_seqs:
             return
@@ -264,8 +301,9 @@ class Catalog:
             recent_batches=state.recent_batches[-1000:],
         )
         self.storage.write_atomic(CHECKPOINT, _enc.encode(cp))  # 2.
-        for seq in state.log_seqs:  # 3.
-            self.storage.delete(f"{LOG}/{seq:012d}.json")
+        for name in self.storage.listdir(LOG, ".json"):  # 3.
+            if int(name.split(".")[0]) < state.seq:
+                self.storage.delete(f"{LOG}/{name}")
         for path in old_keys:
             self.storage.delete(path)
         state.keys = [merged]

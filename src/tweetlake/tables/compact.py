@@ -20,6 +20,7 @@ old data again and again.
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,14 +44,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class CompactionPolicy:
-    """``target_rows``: merged file size. ``min_files``: merge a partition once it has this many
-    small files (while following; ``tweetlake compact`` merges any partition with two)."""
+    """``target_rows``: merged file size. ``min_files``: while following, merge ``min_files``
+    files of about the same size (the same power of ``min_files`` rows) in a partition, so each
+    row is rewritten a few times on its way to a full-size file, not once per merge
+    (``tweetlake compact`` merges every small file of a partition)."""
 
     target_rows: int = 1_000_000
     min_files: int = 32
 
     def due(self, state: CatalogState) -> bool:
-        return any(len(group) >= self.min_files for group in _small_groups(state, self.target_rows).values())
+        groups = _small_groups(state, self.target_rows, self.min_files)
+        return any(len(group) >= self.min_files for group in groups.values())
 
 
 @dataclass
@@ -61,13 +65,18 @@ class CompactionResult:
     partitions: int = 0
 
 
-def _small_groups(state: CatalogState, target_rows: int) -> dict[tuple[str, str], list[FileEntry]]:
-    groups: dict[tuple[str, str], list[FileEntry]] = {}
+def _small_groups(
+    state: CatalogState, target_rows: int, tier: int | None = None
+) -> dict[tuple[str, str, int], list[FileEntry]]:
+    """Files under ``target_rows`` by table, partition and (with ``tier``) size tier: files of
+    ``tier**k`` to ``tier**(k+1)`` rows share tier ``k``."""
+    groups: dict[tuple[str, str, int], list[FileEntry]] = {}
     for table in lake.ALL_TABLES:
         for entry in state.table_files(table):
             if entry.rows < target_rows:
                 part = entry.path.split("/")[1]
-                groups.setdefault((table, part), []).append(entry)
+                level = int(math.log(max(entry.rows, 1), tier)) if tier else 0
+                groups.setdefault((table, part, level), []).append(entry)
     return groups
 
 
@@ -83,10 +92,12 @@ def compact_tables(
     """Merge small files; the caller holds the writer lock."""
     reporter = reporter or SilentReporter()
     threshold = policy.min_files if min_files is None else min_files
-    groups = {k: v for k, v in _small_groups(state, policy.target_rows).items() if len(v) >= max(2, threshold)}
+    tier = policy.min_files if min_files is None else None
+    groups = _small_groups(state, policy.target_rows, tier)
+    groups = {k: v for k, v in groups.items() if len(v) >= max(2, threshold)}
     result = CompactionResult()
     reporter.total("compact", len(groups))
-    for (table, part), entries in sorted(groups.items()):
+    for (table, part, _), entries in sorted(groups.items()):
         for chunk in _pack(entries, policy.target_rows):
             if len(chunk) >= 2:
                 _merge(storage, catalog, state, table, part, chunk)
