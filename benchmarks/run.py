@@ -329,7 +329,7 @@ def main() -> None:
         work = Path(tmp)
         results: dict[str, Any] = {"mode": "quick" if quick else "full"}
         console.print("pipeline …")
-        results["pipeline"] = bench_pipeline(3000 if quick else 20_000, work)
+        results["pipeline"] = bench_pipeline(6000 if quick else 20_000, work)
         console.print("reference per-record logic …")
         results["reference"] = bench_reference(500 if quick else 2000, work)
         results["reference"]["pipeline_speedup_2proc"] = round(

@@ -73,9 +73,11 @@ class EnrichedBatch:
     quarantined: list[QuarantineRecord]
     counts: EnrichCounts
     posts: list[Post] = field(default_factory=list)
+    """The posts that were enriched (those in ``tweets``), in row order."""
     lines: list[int] = field(default_factory=list)
     """The line numbers of the enriched posts (what a worker process sends back instead of posts)."""
-    """The posts that were enriched (those in ``tweets``), in row order."""
+    rollups: dict[str, pa.Table] = field(default_factory=dict)
+    """The batch's rollup rows, when a worker process computed them (tables/rollups.py)."""
 
 
 @dataclass(slots=True)

@@ -336,7 +336,7 @@ class Enricher:
             "sentiment": result.sentiment,
             "entities": result.entities,
             # the batch's counts per hour, committed with its rows (tables/rollups.py)
-            **rollup_batch(result.tweets, result.entities),
+            **(result.rollups or rollup_batch(result.tweets, result.entities)),
         }
         planned: list[tuple[str, str, pa.Table]] = []
         for table_name, table in tables.items():
@@ -391,6 +391,7 @@ def _analyze(lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> Enri
     items = [LinePost(number, decode_post(raw), raw) for number, raw in lines]
     result = enrich_posts(items, _WORKER_ANALYZERS, origin=origin, batch_id=batch_id)
     result.posts = []  # the writer has them already; sending line numbers back is far cheaper
+    result.rollups = rollup_batch(result.tweets, result.entities)  # here, in parallel, not in the writer
     return result
 
 
