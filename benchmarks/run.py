@@ -94,32 +94,43 @@ def _analyzers_alone(posts: list[Post], processes: int) -> float:
     return sum(len(p) for p in parts) / max(seconds)
 
 
-def bench_pipeline(posts: int, work: Path) -> dict[str, Any]:
-    out: dict[str, Any] = {"posts": posts}
+def bench_pipeline(posts: int, work: Path, repeats: int = 3) -> dict[str, Any]:
+    """Enrich throughput on 1 and 2 processes against the analyzers alone on the same posts.
+
+    Each is measured ``repeats`` times, interleaved, and the best run counts: on a shared
+    machine, a slow run says something about the neighbours, a fast one about the code."""
+    out: dict[str, Any] = {"posts": posts, "repeats": repeats}
     base = work / "pipeline"
-    storage = Storage(base / "one")
-    result = ingest(storage, SyntheticSource(seed=11, count=posts), limits=DeliveryLimits(max_records=1000))
+    pristine = Storage(base / "pristine")
+    result = ingest(pristine, SyntheticSource(seed=11, count=posts), limits=DeliveryLimits(max_records=1000))
     out["ingest_posts_per_s"] = round(result.counts.accepted / result.seconds, 1)
-    shutil.copytree(base / "one", base / "two")
     analyzers = load_analyzers(SPEC.sentiment, SPEC.entities, SPEC.langid)
-    one = Enricher(storage, analyzers).run()
-    two = Enricher(Storage(base / "two"), analyzers, workers=2, spec=SPEC).run()
     source = SyntheticSource(seed=11, count=posts)
     source.open(None)
     sample = [p for p in source.poll(posts) if isinstance(p, Post)]
-    alone1 = _analyzers_alone(sample, 1)
-    alone2 = _analyzers_alone(sample, 2)
+    best: dict[str, float] = {}
+    for attempt in range(repeats):
+        for workers in (1, 2):
+            alone = _analyzers_alone(sample, workers)
+            best[f"alone{workers}"] = max(best.get(f"alone{workers}", 0.0), alone)
+            lake = base / f"run-{attempt}-{workers}"
+            shutil.copytree(base / "pristine", lake)
+            spec = SPEC if workers > 1 else None
+            totals = Enricher(Storage(lake), analyzers, workers=workers, spec=spec).run()
+            best[f"enrich{workers}"] = max(best.get(f"enrich{workers}", 0.0), totals.posts_per_second)
+            if attempt < repeats - 1:
+                shutil.rmtree(lake)
     out.update(
-        enrich_posts_per_s_1proc=round(one.posts_per_second, 1),
-        enrich_posts_per_s_2proc=round(two.posts_per_second, 1),
-        analyzers_alone_posts_per_s_1proc=round(alone1, 1),
-        analyzers_alone_posts_per_s_2proc=round(alone2, 1),
-        efficiency_1proc=round(one.posts_per_second / alone1, 3),
-        efficiency_2proc=round(two.posts_per_second / alone2, 3),
+        enrich_posts_per_s_1proc=round(best["enrich1"], 1),
+        enrich_posts_per_s_2proc=round(best["enrich2"], 1),
+        analyzers_alone_posts_per_s_1proc=round(best["alone1"], 1),
+        analyzers_alone_posts_per_s_2proc=round(best["alone2"], 1),
+        efficiency_1proc=round(best["enrich1"] / best["alone1"], 3),
+        efficiency_2proc=round(best["enrich2"] / best["alone2"], 3),
     )
-    end_to_end = posts / (result.seconds + two.seconds)
+    end_to_end = posts / (result.seconds + posts / best["enrich2"])
     out["end_to_end_posts_per_s_2proc"] = round(end_to_end, 1)
-    out["storage"] = bench_storage(storage, sample)
+    out["storage"] = bench_storage(Storage(base / f"run-{repeats - 1}-1"), sample)
     return out
 
 
@@ -329,7 +340,7 @@ def main() -> None:
         work = Path(tmp)
         results: dict[str, Any] = {"mode": "quick" if quick else "full"}
         console.print("pipeline …")
-        results["pipeline"] = bench_pipeline(6000 if quick else 20_000, work)
+        results["pipeline"] = bench_pipeline(6000 if quick else 20_000, work, repeats=2 if quick else 3)
         console.print("reference per-record logic …")
         results["reference"] = bench_reference(500 if quick else 2000, work)
         results["reference"]["pipeline_speedup_2proc"] = round(

@@ -363,10 +363,13 @@ class Enricher:
 _WORKER_ANALYZERS: Analyzers | None = None
 
 
-def _init_worker(spec: AnalyzerSpec, parent: int) -> None:
+def _init_worker(spec: AnalyzerSpec, parent: int, loaded: threading.Barrier) -> None:
     global _WORKER_ANALYZERS
     _die_with_parent(parent)
     _WORKER_ANALYZERS = load_analyzers(spec.sentiment, spec.entities, spec.langid)
+    # Take no task before every worker has loaded its models: otherwise the first worker takes
+    # all the start-up checks and a still-loading worker delays the first batches.
+    loaded.wait(timeout=600)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -397,11 +400,12 @@ def _analyze(lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> Enri
 
 def _pool(workers: int, spec: AnalyzerSpec) -> ProcessPoolExecutor:
     # "spawn": the parent runs threads (ingest, dashboard), which fork would copy in a bad state.
+    context = mp.get_context("spawn")
     return ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=mp.get_context("spawn"),
+        mp_context=context,
         initializer=_init_worker,
-        initargs=(spec, os.getpid()),
+        initargs=(spec, os.getpid(), context.Barrier(workers)),
     )
 
 
