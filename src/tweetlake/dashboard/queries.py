@@ -331,29 +331,16 @@ class Dashboard:
     # -- charts ------------------------------------------------------------------------------------
     def summary(self, f: Filters) -> dict[str, Any]:
         window = self.window(f)
-        source, params = self.source(f, window)
         newest_anywhere = self.newest()
         minute_ago = (newest_anywhere or datetime.now(UTC)) - timedelta(minutes=1)
-        row = self._run(
-            "SELECT coalesce(sum(posts)::BIGINT, 0) AS posts, "
-            "coalesce(sum(posts) FILTER (WHERE sentiment = 'POSITIVE')::BIGINT, 0) AS positive, "
-            "coalesce(sum(posts) FILTER (WHERE sentiment = 'NEGATIVE')::BIGINT, 0) AS negative, "
-            "coalesce(sum(posts) FILTER (WHERE sentiment = 'NEUTRAL')::BIGINT, 0) AS neutral, "
-            "coalesce(sum(posts) FILTER (WHERE sentiment = 'MIXED')::BIGINT, 0) AS mixed, "
-            "coalesce(sum(posts) FILTER (WHERE sentiment IS NULL)::BIGINT, 0) AS unscored, "
-            "coalesce(sum(posts) FILTER (WHERE ts > ?)::BIGINT, 0) AS per_minute, "
-            f"max(newest) AS newest FROM {source}",
-            [minute_ago, *params],
-        )
-        values = dict(zip(row.columns, row.rows()[0], strict=True))
-        values = {k: (int(v) if k != "newest" else v) for k, v in values.items()}
+        values = self._summary_counts(f, window, minute_ago)
         scored = values["positive"] + values["negative"] + values["neutral"] + values["mixed"]
         counts = self.engine.state.counts
         quarantined = counts.get("quarantined_ingest", 0) + counts.get("quarantined_enrich", 0)
         lists = self.lists_window(f, window)
         return {
             "posts": values["posts"],
-            "authors": self.authors(f, window),
+            "authors": values["authors"],
             # set when the top lists read only the newest matching posts of the window
             "lists": {"newest_posts": LIST_SAMPLE, "since": _iso(lists.start)} if lists.start != window.start else None,
             "per_minute": values["per_minute"],
@@ -367,13 +354,28 @@ class Dashboard:
             "window": {"start": _iso(window.start), "end": _iso(window.end), "bucket_seconds": window.bucket_seconds},
         }
 
-    def authors(self, f: Filters, window: Window) -> int:
-        """Distinct authors of the matching posts, estimated.
+    def _summary_counts(self, f: Filters, window: Window, minute_ago: datetime) -> dict[str, Any]:
+        """Posts by sentiment, posts in the last minute, the newest post and distinct authors,
+        in one query.
 
-        From the rollups: the distinct sampled author hashes (1 in 8) of the rollup rows and of
-        the edges' posts, times 8. When that sample is small (under about a thousand authors,
-        where the sample's error grows), and without rollups: a HyperLogLog estimate over the
-        posts themselves."""
+        Distinct authors are estimated: from the rollups, the distinct sampled author hashes
+        (1 in 8) of the rollup rows and of the edges' posts, times 8; when that sample is small
+        (under about a thousand authors, where its error grows) and without rollups, a
+        HyperLogLog estimate over the posts themselves."""
+        sums = (
+            "coalesce(sum(posts)::BIGINT, 0) AS posts, "
+            + "".join(
+                f"coalesce(sum(posts) FILTER (WHERE sentiment {test})::BIGINT, 0) AS {name}, "
+                for name, test in (
+                    ("positive", "= 'POSITIVE'"),
+                    ("negative", "= 'NEGATIVE'"),
+                    ("neutral", "= 'NEUTRAL'"),
+                    ("mixed", "= 'MIXED'"),
+                    ("unscored", "IS NULL"),
+                )
+            )
+            + "coalesce(sum(posts) FILTER (WHERE ts > ?)::BIGINT, 0) AS per_minute, max(newest) AS newest"
+        )
         split = self.split(f, window)
         if split is not None:
             table = "facets_hourly" if any(getattr(f, n) for n in _FACET_FILTERS) else "posts_hourly"
@@ -381,19 +383,37 @@ class Dashboard:
             edges, edge_params = self._edges(f, window, split)
             author = rollups.AUTHOR_HASH.format(column="screen_name")
             sampled = rollups.AUTHOR_SAMPLED.format(column="screen_name")
-            # The edges' authors first (hashing after the filters, not before), then the sample.
-            sample = self._run(
-                f"WITH edge AS MATERIALIZED (SELECT t.screen_name FROM tweets t WHERE {edges}) "
-                f"SELECT count(DISTINCT h) FROM (SELECT unnest(author_sample) AS h FROM {table} "
-                f"WHERE {rollup_where} UNION ALL SELECT {author} FROM edge WHERE {sampled})",
-                [*edge_params, *rollup_params],
-            ).rows()[0][0]
+            # The edges are read once (with an entity filter, that is a join) for both parts.
+            row = self._run(
+                "WITH edge AS MATERIALIZED (SELECT t.created_ts AS ts, t.sentiment, 1::BIGINT AS posts, "
+                f"t.created_ts AS newest, t.screen_name FROM tweets t WHERE {edges}), "
+                f"roll AS (SELECT hour_start AS ts, sentiment, posts, newest, author_sample FROM {table} "
+                f"WHERE {rollup_where}) "
+                f"SELECT {sums}, (SELECT count(DISTINCT h) FROM (SELECT unnest(author_sample) AS h FROM roll "
+                f"UNION ALL SELECT {author} FROM edge WHERE {sampled})) AS author_sample "
+                "FROM (SELECT ts, sentiment, posts, newest FROM roll UNION ALL "
+                "SELECT ts, sentiment, posts, newest FROM edge)",
+                [*edge_params, *rollup_params, minute_ago],
+            )
+            values = dict(zip(row.columns, row.rows()[0], strict=True))
+            sample = int(values.pop("author_sample"))
             if sample >= _EXACT_BELOW:
-                return int(sample) * rollups.AUTHOR_SAMPLE_RATE
-        where, params = self.where(f, window)
-        return int(
-            self._run(f"SELECT approx_count_distinct(screen_name) FROM tweets WHERE {where}", params).rows()[0][0]
-        )
+                values["authors"] = sample * rollups.AUTHOR_SAMPLE_RATE
+            else:
+                where, params = self.where(f, window)
+                values["authors"] = self._run(
+                    f"SELECT approx_count_distinct(screen_name) FROM tweets WHERE {where}", params
+                ).rows()[0][0]
+        else:
+            where, params = self.where(f, window)
+            row = self._run(
+                f"SELECT {sums}, approx_count_distinct(screen_name) AS authors FROM "
+                f"(SELECT created_ts AS ts, sentiment, 1::BIGINT AS posts, created_ts AS newest, screen_name "
+                f"FROM tweets WHERE {where})",
+                [minute_ago, *params],
+            )
+            values = dict(zip(row.columns, row.rows()[0], strict=True))
+        return {k: (v if k == "newest" else int(v)) for k, v in values.items()}
 
     def volume(self, f: Filters) -> dict[str, Any]:
         """Posts per time bucket by sentiment, net sentiment per bucket, and spikes."""
