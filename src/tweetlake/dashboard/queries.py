@@ -121,7 +121,7 @@ class Split:
 _FACET_FILTERS = ("hashtag", "mention", "domain", "entity")
 #: Top lists under a hashtag, mention, domain or entity filter count at most this many of the
 #: newest matching posts (see :meth:`Dashboard.lists_window`); the summary says when they do.
-LIST_SAMPLE = 20_000
+LIST_SAMPLE = 10_000
 #: Sampled authors below this count are counted from the posts instead (the sample's relative
 #: error, about 1/sqrt(this), would pass 10 %).
 _EXACT_BELOW = 128
