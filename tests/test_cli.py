@@ -107,7 +107,8 @@ def test_keywords_filter_and_status_add_up(tmp_path: Path) -> None:
 
 def test_ddl_points_at_each_table(tmp_path: Path) -> None:
     out = _run("ddl", "--lake", str(tmp_path / "L"), "--location", "s3://bucket/lake")
-    assert out.count("CREATE EXTERNAL TABLE") == 3
+    assert out.count("CREATE EXTERNAL TABLE") == 5  # three tables, two rollups
+    assert "LOCATION 's3://bucket/lake/facets_hourly/'" in out and "`author_sample` array<bigint>" in out
     assert "LOCATION 's3://bucket/lake/tweets/'" in out and "'projection.dt.type'='date'" in out
     assert "`followers` bigint" in out and "`hashtags` array<string>" in out
 

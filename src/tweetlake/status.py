@@ -123,7 +123,7 @@ def _read_status(storage: Storage) -> LakeStatus:
     status.quarantined_ingest += pending.quarantined
     status.pending_posts = pending.accepted
     status.notices = dict(notices)
-    for table in lake.TABLES:
+    for table in lake.ALL_TABLES:  # the three tables, then the rollups
         files = state.table_files(table)
         status.tables[table] = {
             "rows": sum(f.rows for f in files),

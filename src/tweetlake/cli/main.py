@@ -650,7 +650,7 @@ def query(
 def ddl(
     lake: str | None, config_path: str | None, location: str | None, database: str | None, no_projection: bool
 ) -> None:
-    """Print CREATE EXTERNAL TABLE statements (Athena/Glue style) for the three tables."""
+    """Print CREATE EXTERNAL TABLE statements (Athena/Glue style) for the tables and rollups."""
     from tweetlake.tables.ddl import create_table_statements
 
     config = _config(lake, config_path)

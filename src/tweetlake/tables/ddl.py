@@ -1,4 +1,4 @@
-"""``CREATE EXTERNAL TABLE`` statements (Athena / Glue / Hive style) for the three tables.
+"""``CREATE EXTERNAL TABLE`` statements (Athena / Glue / Hive style) for the tables and rollups.
 
 The columns are the Arrow schemas translated to Hive types, the reference's columns first.
 ``dt`` is a partition column with partition projection, so Athena finds new days without
@@ -15,7 +15,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from tweetlake.errors import ConfigError
-from tweetlake.tables.schema import TABLE_SCHEMAS
+from tweetlake.tables.schema import SCHEMAS
 
 __all__ = ["create_table_statements", "hive_type"]
 
@@ -24,6 +24,9 @@ def hive_type(dtype: pa.DataType) -> str:
     if pa.types.is_string(dtype):
         return "string"
     if pa.types.is_int64(dtype):
+        return "bigint"
+    if pa.types.is_uint64(dtype):
+        # only the rollups' author_sample: hashes below 2**61, which a signed bigint holds exactly
         return "bigint"
     if pa.types.is_int32(dtype):
         return "int"
@@ -45,7 +48,7 @@ def create_table_statements(
     base = location.rstrip("/")
     prefix = f"`{database}`." if database else ""
     statements = []
-    for table, schema in TABLE_SCHEMAS.items():
+    for table, schema in SCHEMAS.items():
         columns = ",\n".join(f"  `{f.name}` {hive_type(f.type)}" for f in schema)
         props = ["'parquet.compression'='SNAPPY'"]
         if projection:
