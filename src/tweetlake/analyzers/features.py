@@ -80,7 +80,9 @@ def _hash(feature: str, mask: int) -> int:
 class Featurizer:
     """Turns texts into a sparse matrix of hashed feature counts (rows: texts)."""
 
-    def __init__(self, config: FeatureConfig | None = None, cache_size: int = 400_000) -> None:
+    # A cached token holds ~30 feature ids (~1 KB of Python objects), and every language model
+    # has its own featurizer: 50,000 tokens (the head of a stream's vocabulary) stay near 50 MB.
+    def __init__(self, config: FeatureConfig | None = None, cache_size: int = 50_000) -> None:
         self.config = config or FeatureConfig()
         self._mask = self.config.size - 1
         self._cache: dict[str, tuple[int, ...]] = {}

@@ -139,7 +139,7 @@ def _connection() -> duckdb.DuckDBPyConnection:
     """This thread's DuckDB connection (opening one costs ~25 ms, more than a batch's rollup)."""
     con: duckdb.DuckDBPyConnection | None = getattr(_local, "con", None)
     if con is None:
-        con = duckdb.connect(":memory:", config={"threads": 1})
+        con = duckdb.connect(":memory:", config={"threads": 1, "memory_limit": "256MB"})
         con.execute("SET enable_progress_bar = false")
         _local.con = con
     return con
