@@ -48,6 +48,8 @@ _BUCKETS = (  # (max span, bucket seconds)
 
 
 _SENTIMENTS = (*SENTIMENT_LABELS, "NONE")
+#: The filters that ``facets_hourly`` answers (at most one at a time).
+_FACET_FILTERS = ("hashtag", "mention", "domain", "entity")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,10 @@ class Filters:
             raise ConfigError(f"sentiment must be one of {list(_SENTIMENTS)}, got {values['sentiment']!r}")
         return cls(**values)
 
+    def facet(self) -> bool:
+        """True when a hashtag, mention, domain or entity is filtered (``facets_hourly`` rows)."""
+        return any(getattr(self, name) for name in _FACET_FILTERS)
+
     def only_time(self) -> bool:
         """True when nothing but the time range is filtered."""
         return all(getattr(self, f.name) is None for f in fields(self) if f.name not in ("range", "start", "end"))
@@ -118,7 +124,6 @@ class Split:
     high: datetime
 
 
-_FACET_FILTERS = ("hashtag", "mention", "domain", "entity")
 #: Top lists under a hashtag, mention, domain or entity filter count at most this many of the
 #: newest matching posts (see :meth:`Dashboard.lists_window`); the summary says when they do.
 LIST_SAMPLE = 10_000
@@ -253,7 +258,7 @@ class Dashboard:
         """The window of the top lists. Under a hashtag, mention, domain or entity filter the
         lists count what appears *with* that value, which the rollups cannot (they count values,
         not pairs); they then read the newest :data:`LIST_SAMPLE` matching posts."""
-        if not any(getattr(f, n) for n in _FACET_FILTERS):
+        if not f.facet():
             return window
         return self.narrow(f, window, LIST_SAMPLE)
 
@@ -316,7 +321,7 @@ class Dashboard:
         if split is None:
             where, params = self.where(f, window, alias="t")
             return f"({raw}{where})", params
-        table = "facets_hourly" if any(getattr(f, n) for n in _FACET_FILTERS) else "posts_hourly"
+        table = _rollup_table(f)
         rollup_where, rollup_params = self._rollup_where(f, split)
         edges, edge_params = self._edges(f, window, split)
         sql = (
@@ -363,22 +368,12 @@ class Dashboard:
         (under about a thousand authors, where its error grows) and without rollups, a
         HyperLogLog estimate over the posts themselves."""
         sums = (
-            "coalesce(sum(posts)::BIGINT, 0) AS posts, "
-            + "".join(
-                f"coalesce(sum(posts) FILTER (WHERE sentiment {test})::BIGINT, 0) AS {name}, "
-                for name, test in (
-                    ("positive", "= 'POSITIVE'"),
-                    ("negative", "= 'NEGATIVE'"),
-                    ("neutral", "= 'NEUTRAL'"),
-                    ("mixed", "= 'MIXED'"),
-                    ("unscored", "IS NULL"),
-                )
-            )
-            + "coalesce(sum(posts) FILTER (WHERE ts > ?)::BIGINT, 0) AS per_minute, max(newest) AS newest"
+            f"coalesce(sum(posts)::BIGINT, 0) AS posts, {_sentiment_sums(_SENTIMENT_COUNTS)}, "
+            "coalesce(sum(posts) FILTER (WHERE ts > ?)::BIGINT, 0) AS per_minute, max(newest) AS newest"
         )
         split = self.split(f, window)
         if split is not None:
-            table = "facets_hourly" if any(getattr(f, n) for n in _FACET_FILTERS) else "posts_hourly"
+            table = _rollup_table(f)
             rollup_where, rollup_params = self._rollup_where(f, split)
             edges, edge_params = self._edges(f, window, split)
             author = rollups.AUTHOR_HASH.format(column="screen_name")
@@ -449,7 +444,7 @@ class Dashboard:
         if kind not in ("entities", "hashtags", "mentions", "domains", "authors"):
             raise ConfigError(f"unknown top list {kind!r}; choose entities, hashtags, mentions, domains or authors")
         window = self.window(f)
-        if any(getattr(f, n) for n in _FACET_FILTERS):
+        if f.facet():
             window, split = self.lists_window(f, window), None
         else:
             split = self.split(f, window)
@@ -531,11 +526,7 @@ class Dashboard:
         """Share of voice: volume and sentiment per matched keyword."""
         source, params = self.source(f, self.window(f))
         sql = (
-            "SELECT k AS keyword, sum(posts)::BIGINT AS posts, "
-            "coalesce(sum(posts) FILTER (WHERE sentiment = 'POSITIVE')::BIGINT, 0) AS positive, "
-            "coalesce(sum(posts) FILTER (WHERE sentiment = 'NEGATIVE')::BIGINT, 0) AS negative, "
-            "coalesce(sum(posts) FILTER (WHERE sentiment = 'NEUTRAL')::BIGINT, 0) AS neutral, "
-            "coalesce(sum(posts) FILTER (WHERE sentiment = 'MIXED')::BIGINT, 0) AS mixed "
+            f"SELECT k AS keyword, sum(posts)::BIGINT AS posts, {_sentiment_sums(_SENTIMENT_COUNTS[:4])} "
             f"FROM (SELECT unnest(keywords) AS k, sentiment, posts FROM {source}) "
             "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50"
         )
@@ -567,7 +558,7 @@ class Dashboard:
             [*params, size + 1, (page - 1) * size],
         )
         has_more = page_rows.table.num_rows > size
-        if not has_more and page_rows.table.num_rows == 0:
+        if page_rows.table.num_rows == 0:
             return {"page": page, "size": size, "has_more": False, "rows": []}
         times = page_rows.table.column("created_ts").to_pylist()[:size]
         rows = _records(page_rows)[:size]
@@ -604,7 +595,7 @@ class Dashboard:
         if split is None:
             return window
         where, params = self._rollup_where(f, split)
-        table = "facets_hourly" if any(getattr(f, n) for n in _FACET_FILTERS) else "posts_hourly"
+        table = _rollup_table(f)
         hours = self._run(
             f"SELECT hour_start, sum(sum(posts)) OVER (ORDER BY hour_start DESC) AS newer FROM {table} "
             f"WHERE {where} GROUP BY hour_start QUALIFY newer >= ? ORDER BY hour_start DESC LIMIT 1",
@@ -660,6 +651,28 @@ def find_spikes(
                 }
             )
     return spikes
+
+
+#: Sentiment count columns: (column name, test on ``sentiment``); the summary adds "unscored".
+_SENTIMENT_COUNTS = (
+    ("positive", "= 'POSITIVE'"),
+    ("negative", "= 'NEGATIVE'"),
+    ("neutral", "= 'NEUTRAL'"),
+    ("mixed", "= 'MIXED'"),
+    ("unscored", "IS NULL"),
+)
+
+
+def _sentiment_sums(labels: tuple[tuple[str, str], ...]) -> str:
+    """``sum(posts)`` per sentiment label, as select-list columns (0 when no row matches)."""
+    return ", ".join(
+        f"coalesce(sum(posts) FILTER (WHERE sentiment {test})::BIGINT, 0) AS {name}" for name, test in labels
+    )
+
+
+def _rollup_table(f: Filters) -> str:
+    """The rollup that counts posts for these filters."""
+    return "facets_hourly" if f.facet() else "posts_hourly"
 
 
 def _floor_hour(value: datetime) -> datetime:
