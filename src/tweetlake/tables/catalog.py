@@ -44,6 +44,10 @@ INFLIGHT = f"{lake.CATALOG}/inflight.json"
 LOCK = f"{lake.CATALOG}/writer.lock"
 
 
+def _log_path(seq: int) -> str:
+    return f"{LOG}/{seq:012d}.json"
+
+
 class FileEntry(msgspec.Struct, kw_only=True):
     path: str
     rows: int
@@ -213,20 +217,23 @@ class Catalog:
                 continue  # a checkpoint removed log entries under us; start again
         raise LakeError(f"could not read a consistent catalog from {self.storage.url}/{lake.CATALOG}")
 
+    def _log_seqs(self) -> list[int]:
+        """The sequence numbers of the log entries on disk, in order."""
+        return sorted(int(name.split(".")[0]) for name in self.storage.listdir(LOG, ".json"))
+
     def update(self, state: CatalogState) -> CatalogState:
         """The state after ``state``'s commits: ``state`` itself when nothing is new, a copy
         with the new commits applied when the log still holds them all (readers that poll, like
         the query engine, read only what is new), else a fresh :meth:`read`."""
         # The log always holds the newest commit (a checkpoint keeps it), so an empty `newer`
         # means nothing happened, and a gap means a checkpoint folded commits we lack.
-        seqs = sorted(int(name.split(".")[0]) for name in self.storage.listdir(LOG, ".json"))
-        newer = [seq for seq in seqs if seq > state.seq]
+        newer = [seq for seq in self._log_seqs() if seq > state.seq]
         if not newer:
             return state
         if newer[0] != state.seq + 1:
             return self.read()  # a checkpoint folded the commits we lack
         try:
-            commits = [_commit_dec.decode(self.storage.read_bytes(f"{LOG}/{seq:012d}.json")) for seq in newer]
+            commits = [_commit_dec.decode(self.storage.read_bytes(_log_path(seq))) for seq in newer]
         except FileNotFoundError:
             return self.read()
         state = state.copy()
@@ -249,11 +256,10 @@ class Catalog:
             state.quarantine = list(cp.quarantine)
             state.deletes = list(cp.deletes)
             state.recent_batches = list(cp.recent_batches)
-        for name in self.storage.listdir(LOG, ".json"):
-            seq = int(name.split(".")[0])
+        for seq in self._log_seqs():
             if seq <= state.seq:
                 continue
-            state.apply(_commit_dec.decode(self.storage.read_bytes(f"{LOG}/{name}")))
+            state.apply(_commit_dec.decode(self.storage.read_bytes(_log_path(seq))))
         return state
 
     def load_keys(self, state: CatalogState) -> KeyIndex:
@@ -267,7 +273,7 @@ class Catalog:
         """Append ``commit`` to the log (the commit point) and apply it to ``state``."""
         commit.seq = state.seq + 1
         try:
-            self.storage.write_new(f"{LOG}/{commit.seq:012d}.json", _enc.encode(commit))
+            self.storage.write_new(_log_path(commit.seq), _enc.encode(commit))
         except FileExistsError:
             raise LakeError(
                 f"catalog entry {commit.seq} already exists: another process wrote to this lake. "
@@ -301,9 +307,9 @@ class Catalog:
             recent_batches=state.recent_batches[-1000:],
         )
         self.storage.write_atomic(CHECKPOINT, _enc.encode(cp))  # 2.
-        for name in self.storage.listdir(LOG, ".json"):  # 3.
-            if int(name.split(".")[0]) < state.seq:
-                self.storage.delete(f"{LOG}/{name}")
+        for seq in self._log_seqs():  # 3.
+            if seq < state.seq:
+                self.storage.delete(_log_path(seq))
         for path in old_keys:
             self.storage.delete(path)
         state.keys = [merged]
