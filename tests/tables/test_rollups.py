@@ -172,3 +172,75 @@ def test_lists_under_an_entity_filter_read_the_newest_matches(lake: Path, monkey
         slow = Dashboard(engine)
         assert fast == {kind: slow.top(kind, recent) for kind in ("entities", "hashtags", "authors")}
         assert 60 <= slow.summary(recent)["posts"] < summary["posts"]
+
+
+def test_author_sample_uses_the_hash_readers_compute_with_duckdb() -> None:
+    import duckdb
+    import pyarrow as pa
+
+    names = [f"user_{i}" for i in range(400)] + ["Zoë", "ユーザー", "", None, "user_1"]
+    ours = rollups._sampled_author_hashes(pa.chunked_array([pa.array(names, pa.string())])).to_pylist()
+    con = duckdb.connect()
+    con.register("n", pa.table({"name": pa.array(names, pa.string())}))
+    sampled = rollups.AUTHOR_SAMPLED.format(column="name")
+    theirs = [
+        row[0]
+        for row in con.sql(
+            f"SELECT CASE WHEN {sampled} THEN {rollups.AUTHOR_HASH.format(column='name')} END FROM n"
+        ).fetchall()
+    ]
+    assert ours == theirs
+    assert 20 < sum(h is not None for h in ours) < 90  # about 1 in 8 of the names
+
+
+def test_a_batch_counts_each_post_once_per_value_and_dimension() -> None:
+    import pyarrow as pa
+
+    from tweetlake.tables.schema import ENTITIES, TWEETS
+
+    hour = datetime(2026, 3, 1, 10, tzinfo=UTC)
+    rows = [  # two posts in the 10:00 hour, one at 11:xx; same keywords in different orders
+        dict(id="1", created_ts=hour + timedelta(minutes=5), lang=None, sentiment="POSITIVE",
+             matched_keywords=["b", "a"], hashtags=["x", "x", "y"], mentions=["m", "m"],
+             domains=["d.org", "d.org"], screen_name="big", name="Big", followers=5000),
+        dict(id="2", created_ts=hour + timedelta(minutes=50), lang=None, sentiment="POSITIVE",
+             matched_keywords=["a", "b"], hashtags=["x"], mentions=[], domains=[],
+             screen_name="small", name="Small", followers=10),
+        dict(id="3", created_ts=hour + timedelta(minutes=70), lang="en", sentiment=None,
+             matched_keywords=[], hashtags=[], mentions=[], domains=[],
+             screen_name="big", name="Big", followers=5001),
+    ]  # fmt: skip
+    columns = ["platform", *rows[0]]
+    tweets = pa.table(
+        {c: [r.get(c, "x") for r in rows] for c in columns}, schema=pa.schema([TWEETS.field(c) for c in columns])
+    )
+    found = [("1", "Kyiv", "LOCATION"), ("1", "Kyiv", "LOCATION"), ("1", "Kyiv", "PERSON"), ("3", "Kyiv", "LOCATION")]
+    entities = pa.table(
+        {
+            "platform": ["x"] * 4,
+            "id": [f[0] for f in found],
+            "entity": [f[1] for f in found],
+            "type": [f[2] for f in found],
+        },
+        schema=pa.schema([ENTITIES.field(c) for c in ("platform", "id", "entity", "type")]),
+    )
+    result = rollups.rollup_batch(tweets, entities)
+    posts = {(r["hour_start"].hour, r["lang"], tuple(r["keywords"])): r for r in result["posts_hourly"].to_pylist()}
+    assert {k: r["posts"] for k, r in posts.items()} == {(10, "und", ("a", "b")): 2, (11, "en", ()): 1}
+    assert posts[(10, "und", ("a", "b"))]["oldest"] == rows[0]["created_ts"]
+    assert posts[(10, "und", ("a", "b"))]["newest"] == rows[1]["created_ts"]
+    facets = {(r["hour_start"].hour, r["facet"], r["type"], r["value"]): r for r in result["facets_hourly"].to_pylist()}
+    assert {k: r["posts"] for k, r in facets.items()} == {
+        (10, "hashtag", None, "x"): 2,
+        (10, "hashtag", None, "y"): 1,
+        (10, "mention", None, "m"): 1,
+        (10, "domain", None, "d.org"): 1,
+        (10, "entity", "LOCATION", "Kyiv"): 1,
+        (10, "entity", "PERSON", "Kyiv"): 1,
+        (11, "entity", "LOCATION", "Kyiv"): 1,
+        (10, "author", None, "big"): 1,
+        (11, "author", None, "big"): 1,
+    }
+    assert facets[(11, "author", None, "big")]["followers"] == 5001
+    assert facets[(10, "author", None, "big")]["name"] == "Big"
+    assert result["facets_hourly"].schema == rollups.ROLLUP_SCHEMAS["facets_hourly"]

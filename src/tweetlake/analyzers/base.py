@@ -13,6 +13,7 @@ retries the posts one by one and quarantines only the posts that still fail.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ class Entity:
     end: int
 
 
+@functools.lru_cache(maxsize=1024)
 def primary_language(lang: str | None) -> str | None:
     """``en-GB`` → ``en``; None, ``""`` and ``und`` (undetermined) → None."""
     if not lang:

@@ -64,11 +64,13 @@ class SpacyEntities(EntityAnalyzer):
 
     def extract(self, texts: Sequence[str], langs: Sequence[str | None]) -> list[list[Entity]]:
         out: list[list[Entity]] = []
-        for doc in self.nlp.pipe(texts, batch_size=self.batch_size):
+        # spaCy's tokenizer keeps every character, so a doc's offsets index its input text
+        # (``doc.text`` would rebuild that string from the tokens on every access).
+        for source, doc in zip(texts, self.nlp.pipe(texts, batch_size=self.batch_size), strict=True):
             found = []
             for ent in doc.ents:
-                begin, end = _trim(doc.text, ent.start_char, ent.end_char)
-                text = doc.text[begin:end]
+                begin, end = _trim(source, ent.start_char, ent.end_char)
+                text = source[begin:end]
                 if text and text[0] not in "#@":  # hashtags and mentions are data, not entities
                     found.append(Entity(text, ent.label_, self.precision.get(ent.label_, self._fallback), begin, end))
             out.append(found)

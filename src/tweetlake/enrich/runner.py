@@ -260,19 +260,15 @@ class Enricher:
         # 1. read and decode
         items, bad = decode_lines(self._read_lines(manifest), origin=origin, batch_id=manifest.batch_id)
         # 2. de-duplicate
-        fresh, duplicates = _deduplicate(items, keys, in_flight)
-        return _Prepared(name, manifest, origin, fresh, bad, duplicates)
+        fresh, fresh_keys, duplicates = _deduplicate(items, keys, in_flight)
+        return _Prepared(name, manifest, origin, fresh, fresh_keys, bad, duplicates)
 
     def _finish(self, prepared: _Prepared, result: EnrichedBatch, state: CatalogState, keys: KeyIndex) -> None:
         """Steps 4 to 7: write the outputs, commit, and retire the manifest."""
         manifest, batch_id = prepared.manifest, prepared.batch_id
         quarantined = prepared.bad + result.quarantined
-        if result.posts:
-            kept = result.posts
-        else:  # from a worker: only line numbers came back
-            enriched = set(result.lines)
-            kept = [item.post for item in prepared.fresh if item.line in enriched]
-        new_keys = np.array([post_key(p.platform, p.id) for p in kept], dtype=np.uint64)
+        key_of = dict(zip((item.line for item in prepared.fresh), prepared.keys, strict=True))
+        new_keys = np.array([key_of[line] for line in result.lines], dtype=np.uint64)
         # 4. + 5. write outputs
         adds, quarantine_path, keys_path = self._write_outputs(batch_id, result, quarantined, new_keys)
         # 6. commit
@@ -393,7 +389,6 @@ def _analyze(lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> Enri
     assert _WORKER_ANALYZERS is not None, "worker not initialised"
     items = [LinePost(number, decode_post(raw), raw) for number, raw in lines]
     result = enrich_posts(items, _WORKER_ANALYZERS, origin=origin, batch_id=batch_id)
-    result.posts = []  # the writer has them already; sending line numbers back is far cheaper
     result.rollups = rollup_batch(result.tweets, result.entities)  # here, in parallel, not in the writer
     return result
 
@@ -411,20 +406,24 @@ def _pool(workers: int, spec: AnalyzerSpec) -> ProcessPoolExecutor:
 
 def _deduplicate(
     items: list[LinePost], keys: KeyIndex, in_flight: set[int] | None = None
-) -> tuple[list[LinePost], int]:
-    """Drop posts already committed, already in an earlier batch in flight, or repeated here."""
+) -> tuple[list[LinePost], list[int], int]:
+    """Drop posts already committed, already in an earlier batch in flight, or repeated here.
+
+    Returns the fresh posts, their keys, and how many were dropped."""
     if not items:
-        return [], 0
+        return [], [], 0
     hashes = np.array([post_key(i.post.platform, i.post.id) for i in items], dtype=np.uint64)
     seen = keys.contains(hashes)
     fresh: list[LinePost] = []
+    fresh_keys: list[int] = []
     in_batch: set[int] = set() if in_flight is None else in_flight
     for item, value, already in zip(items, hashes.tolist(), seen.tolist(), strict=True):
         if already or value in in_batch:
             continue
         in_batch.add(value)
         fresh.append(item)
-    return fresh, len(items) - len(fresh)
+        fresh_keys.append(value)
+    return fresh, fresh_keys, len(items) - len(fresh)
 
 
 @dataclass
@@ -433,6 +432,8 @@ class _Prepared:
     manifest: BatchManifest
     origin: str
     fresh: list[LinePost]
+    keys: list[int]
+    """The de-duplication key of each fresh post."""
     bad: list[QuarantineRecord]
     duplicates: int
 

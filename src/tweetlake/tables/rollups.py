@@ -15,18 +15,19 @@ catalog counter ``rollup_posts`` says how many tweets rows the rollups cover; a 
 only while it equals the tweets row count (a lake written before rollups existed gets them
 from :func:`rebuild_rollups`, which ``tweetlake compact`` runs).
 
-Rows are computed with DuckDB over the batch's Arrow tables.
+A batch's rows are computed with Arrow compute; compaction re-aggregates files with DuckDB.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import threading
 import uuid
 from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tweetlake.progress import Reporter, SilentReporter
@@ -58,10 +59,6 @@ COVERAGE = "rollup_posts"
 AUTHOR_SAMPLE_RATE = 8
 AUTHOR_HASH = "md5_number_upper({column})"
 AUTHOR_SAMPLED = f"{AUTHOR_HASH} < {2**64 // AUTHOR_SAMPLE_RATE}"
-_SAMPLE = (
-    f"coalesce(list_distinct(list({AUTHOR_HASH.format(column='screen_name')}) "
-    f"FILTER (WHERE {AUTHOR_SAMPLED.format(column='screen_name')})), [])"
-)
 
 #: Authors need this many followers for ``facets_hourly`` (top authors rank by reach, so the
 #: list is made of such accounts; below it, every post would be its own row and the rollup
@@ -70,37 +67,8 @@ NOTABLE_FOLLOWERS = 1_000
 
 #: The order of a rollup file's rows: by facet and value, so a query for one value reads only
 #: the row groups that hold it.
-ORDER = {"posts_hourly": "hour_start", "facets_hourly": "facet, type, value, hour_start"}
+ORDER = {"posts_hourly": ("hour_start",), "facets_hourly": ("facet", "type", "value", "hour_start")}
 
-_POST_DIMENSIONS = (
-    "t.created_ts, date_trunc('hour', t.created_ts) AS hour_start, t.platform, coalesce(t.lang, 'und') AS lang, "
-    "t.sentiment, list_sort(coalesce(t.matched_keywords, [])) AS keywords"
-)
-_POSTS_SQL = f"""
-SELECT hour_start, platform, lang, sentiment, keywords,
-       count(*) AS posts, min(created_ts) AS oldest, max(created_ts) AS newest, {{sample}} AS author_sample
-FROM (SELECT {_POST_DIMENSIONS}, t.screen_name FROM t) GROUP BY ALL ORDER BY {ORDER["posts_hourly"]}
-"""
-_FACETS_SQL = f"""
-WITH f AS (
-    SELECT {_POST_DIMENSIONS}, t.screen_name, 'hashtag' AS facet, NULL::VARCHAR AS type,
-           unnest(list_distinct(t.hashtags)) AS value, NULL::BIGINT AS followers, NULL::VARCHAR AS name FROM t
-    UNION ALL
-    SELECT {_POST_DIMENSIONS}, t.screen_name, 'mention', NULL, unnest(list_distinct(t.mentions)), NULL, NULL FROM t
-    UNION ALL
-    SELECT {_POST_DIMENSIONS}, t.screen_name, 'domain', NULL, unnest(list_distinct(t.domains)), NULL, NULL FROM t
-    UNION ALL
-    SELECT {_POST_DIMENSIONS}, t.screen_name, 'entity', e.type, e.entity, NULL, NULL
-    FROM (SELECT DISTINCT platform, id, type, entity FROM e) e JOIN t USING (platform, id)
-    UNION ALL
-    SELECT {_POST_DIMENSIONS}, t.screen_name, 'author', NULL, t.screen_name, t.followers, t.name
-    FROM t WHERE t.followers >= {{notable}}
-)
-SELECT hour_start, facet, type, value, platform, lang, sentiment, keywords,
-       count(*) AS posts, max(created_ts) AS newest, {{sample}} AS author_sample,
-       max(followers) AS followers, max(name) AS name
-FROM f WHERE value IS NOT NULL GROUP BY ALL ORDER BY {ORDER["facets_hourly"]}
-"""
 _TWEET_COLUMNS = [
     "platform",
     "id",
@@ -116,33 +84,152 @@ _TWEET_COLUMNS = [
     "followers",
 ]
 _ENTITY_COLUMNS = ["platform", "id", "type", "entity"]
+#: The dimensions every rollup row is grouped by, besides its hour (and facet, type and value).
+_DIMENSIONS = ["platform", "lang", "sentiment", "keywords"]
+_SAMPLE_LIMIT = 2**64 // AUTHOR_SAMPLE_RATE
 
 
 def rollup_batch(tweets: pa.Table, entities: pa.Table) -> dict[str, pa.Table]:
-    """The rollup rows of one batch: ``{"posts_hourly": ..., "facets_hourly": ...}``."""
-    con = _connection()
-    try:
-        con.register("t", tweets.select(_TWEET_COLUMNS))
-        con.register("e", entities.select(_ENTITY_COLUMNS))
-        posts = con.sql(_POSTS_SQL.format(sample=_SAMPLE)).to_arrow_table()
-        facets = con.sql(_FACETS_SQL.format(notable=NOTABLE_FOLLOWERS, sample=_SAMPLE)).to_arrow_table()
-    finally:
-        con.unregister("t")
-        con.unregister("e")
-    return {"posts_hourly": _conform(posts, POSTS_HOURLY), "facets_hourly": _conform(facets, FACETS_HOURLY)}
+    """The rollup rows of one batch (or of any set of posts with their entities):
+    ``{"posts_hourly": ..., "facets_hourly": ...}``.
+
+    Vectorised with Arrow compute (a few milliseconds per thousand posts, about a tenth of
+    what the same SQL costs on DuckDB at this size, where the fixed cost per query dominates).
+    ``tests/tables/test_rollups.py`` checks every chart built from these rows against the same
+    chart computed from the tables with DuckDB.
+    """
+    posts = _post_dimensions(tweets.select(_TWEET_COLUMNS))
+    facets = _facet_rows(tweets, entities, posts)
+    by_post = posts.group_by(["hour_start", *_DIMENSIONS], use_threads=False).aggregate(
+        [
+            ([], "count_all"),
+            ("created_ts", "min"),
+            ("created_ts", "max"),
+            ("author_hash", "distinct", pc.CountOptions(mode="only_valid")),
+        ]
+    )
+    by_post = by_post.rename_columns(
+        {
+            "count_all": "posts",
+            "created_ts_min": "oldest",
+            "created_ts_max": "newest",
+            "author_hash_distinct": "author_sample",
+        }
+    )
+    return {
+        "posts_hourly": _finish(by_post, POSTS_HOURLY, "posts_hourly"),
+        "facets_hourly": _finish(facets, FACETS_HOURLY, "facets_hourly"),
+    }
 
 
-_local = threading.local()
+def _post_dimensions(tweets: pa.Table) -> pa.Table:
+    """One row per post: its hour, dimensions (keywords as a sortable key), time and author hash."""
+    keywords = [_keyword_key(k) for k in tweets["matched_keywords"].to_pylist()]
+    return pa.table(
+        {
+            "hour_start": pc.floor_temporal(tweets["created_ts"], unit="hour"),
+            "platform": tweets["platform"],
+            "lang": pc.fill_null(tweets["lang"], "und"),
+            "sentiment": tweets["sentiment"],
+            "keywords": pa.array(keywords, pa.string()),
+            "created_ts": tweets["created_ts"],
+            "author_hash": _sampled_author_hashes(tweets["screen_name"]),
+        }
+    )
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
-    """This thread's DuckDB connection (opening one costs ~25 ms, more than a batch's rollup)."""
-    con: duckdb.DuckDBPyConnection | None = getattr(_local, "con", None)
-    if con is None:
-        con = duckdb.connect(":memory:", config={"threads": 1, "memory_limit": "256MB"})
-        con.execute("SET enable_progress_bar = false")
-        _local.con = con
-    return con
+_KEYWORD_SEPARATOR = "\x1f"
+
+
+def _keyword_key(keywords: list[str] | None) -> str:
+    return _KEYWORD_SEPARATOR.join(sorted(keywords or ()))
+
+
+def _sampled_author_hashes(names: pa.ChunkedArray) -> pa.Array:
+    """``md5_number_upper(screen_name)`` (DuckDB's function: the digest's first 8 bytes, little
+    endian), or null when the author falls outside the sample or has no name."""
+    encoded = pc.dictionary_encode(names.combine_chunks())
+    hashes = []
+    for name in encoded.dictionary.to_pylist():
+        value = int.from_bytes(hashlib.md5(name.encode("utf-8")).digest()[:8], "little")
+        hashes.append(value if value < _SAMPLE_LIMIT else None)
+    return pc.take(pa.array(hashes, pa.uint64()), encoded.indices)
+
+
+def _facet_rows(tweets: pa.Table, entities: pa.Table, posts: pa.Table) -> pa.Table:
+    """``facets_hourly`` rows: one per hour, facet, type, value and dimensions."""
+    pieces = []
+    for facet, column in (("hashtag", "hashtags"), ("mention", "mentions"), ("domain", "domains")):
+        values = tweets[column].combine_chunks()
+        pairs = pa.table({"post": pc.list_parent_indices(values), "value": pc.list_flatten(values)})
+        pairs = pairs.group_by(["post", "value"], use_threads=False).aggregate([])  # once per post
+        pieces.append(_facet(pairs, facet, posts))
+    index = pa.table(
+        {"platform": tweets["platform"], "id": tweets["id"], "post": pa.array(range(tweets.num_rows), pa.int64())}
+    )
+    found = entities.select(["platform", "id", "type", "entity"]).join(index, ["platform", "id"], use_threads=False)
+    found = found.group_by(["post", "type", "entity"], use_threads=False).aggregate([])
+    pieces.append(_facet(found.rename_columns({"entity": "value"}), "entity", posts))
+    notable = pc.greater_equal(pc.fill_null(tweets["followers"], -1), NOTABLE_FOLLOWERS)
+    authors = pa.table(
+        {
+            "post": pc.indices_nonzero(notable).cast(pa.int64()),
+            "value": tweets["screen_name"].filter(notable),
+            "followers": tweets["followers"].filter(notable),
+            "name": tweets["name"].filter(notable),
+        }
+    )
+    pieces.append(_facet(authors, "author", posts))
+    rows = pa.concat_tables(pieces).filter(pc.is_valid(pc.field("value")))
+    grouped = rows.group_by(["hour_start", "facet", "type", "value", *_DIMENSIONS], use_threads=False).aggregate(
+        [
+            ([], "count_all"),
+            ("created_ts", "max"),
+            ("author_hash", "distinct", pc.CountOptions(mode="only_valid")),
+            ("followers", "max"),
+            ("name", "max"),
+        ]
+    )
+    return grouped.rename_columns(
+        {
+            "count_all": "posts",
+            "created_ts_max": "newest",
+            "author_hash_distinct": "author_sample",
+            "followers_max": "followers",
+            "name_max": "name",
+        }
+    )
+
+
+def _facet(pairs: pa.Table, facet: str, posts: pa.Table) -> pa.Table:
+    """Rows of one facet: each (post, value) pair with its post's hour, dimensions and author."""
+    rows = posts.take(pairs["post"])
+    n = pairs.num_rows
+    columns = {
+        "facet": pa.array([facet] * n, pa.string()),
+        "value": pairs["value"],
+        "type": pairs["type"] if "type" in pairs.column_names else pa.nulls(n, pa.string()),
+        "followers": pairs["followers"] if "followers" in pairs.column_names else pa.nulls(n, pa.int64()),
+        "name": pairs["name"] if "name" in pairs.column_names else pa.nulls(n, pa.string()),
+    }
+    return pa.table({**{name: rows[name] for name in rows.column_names}, **columns})
+
+
+def _finish(table: pa.Table, schema: pa.Schema, name: str) -> pa.Table:
+    """Keywords back to sorted lists, a missing sample to ``[]``, rows in ``ORDER``, the schema's types."""
+    keys = table["keywords"].to_pylist()
+    table = table.set_column(
+        table.schema.get_field_index("keywords"),
+        "keywords",
+        pa.array([k.split(_KEYWORD_SEPARATOR) if k else [] for k in keys], pa.list_(pa.string())),
+    )
+    sample = table["author_sample"]
+    table = table.set_column(
+        table.schema.get_field_index("author_sample"),
+        "author_sample",
+        pc.if_else(pc.is_null(sample), pa.scalar([], sample.type), sample),
+    )
+    return _conform(table.sort_by([(column, "ascending") for column in ORDER[name]]), schema)
 
 
 def aggregate(table_name: str, table: pa.Table) -> pa.Table:
@@ -162,7 +249,8 @@ def aggregate(table_name: str, table: pa.Table) -> pa.Table:
     con.execute("SET enable_progress_bar = false")
     try:
         con.register("r", table)
-        result = con.sql(f"SELECT {select} FROM r GROUP BY ALL ORDER BY {ORDER[table_name]}").to_arrow_table()
+        order = ", ".join(ORDER[table_name])
+        result = con.sql(f"SELECT {select} FROM r GROUP BY ALL ORDER BY {order}").to_arrow_table()
     finally:
         con.close()
     return _conform(result, schema)

@@ -45,9 +45,15 @@ def split_by_day(table: pa.Table, column: str = "created_ts") -> Iterator[tuple[
     """Yield ``(partition folder, rows)`` for each UTC day present in ``column``."""
     if table.num_rows == 0:
         return
-    days = pc.strftime(table[column], format="%Y-%m-%d")
-    for day in sorted(set(days.to_pylist())):
-        yield f"dt={day}", table.filter(pc.equal(days, day))
+    # Timestamps are UTC (schema.TIMESTAMP), so the cast to a date gives the UTC day.
+    days = pc.cast(table[column], pa.date32())
+    bounds = pc.min_max(days)
+    first, last = bounds["min"].as_py(), bounds["max"].as_py()
+    if first == last:  # most batches hold a single day
+        yield f"dt={first:%Y-%m-%d}", table
+        return
+    for day in sorted(pc.unique(days).to_pylist()):
+        yield f"dt={day:%Y-%m-%d}", table.filter(pc.equal(days, pa.scalar(day, pa.date32())))
 
 
 def write_file(storage: Storage, path: str, table: pa.Table) -> FileEntry:
