@@ -141,7 +141,8 @@ def test_two_worker_processes_give_the_same_tables(tmp_path: Path) -> None:
     from tweetlake.analyzers import AnalyzerSpec, load_analyzers
 
     one = Storage(tmp_path / "one")
-    ingest(one, SyntheticSource(seed=12, count=1200), limits=DeliveryLimits(max_records=100))
+    # Batches of 250 posts: each is analysed in two pieces, one per worker, then merged.
+    ingest(one, SyntheticSource(seed=12, count=1200), limits=DeliveryLimits(max_records=250))
     archive = tmp_path / "dupes.jsonl"
     archive.write_text("\n".join(reference_line(str(i), f"dup {i % 7}") for i in range(30)) + "\n")
     ingest(one, ReplaySource([str(archive)]), limits=DeliveryLimits(max_records=10))
@@ -161,7 +162,19 @@ def test_two_worker_processes_give_the_same_tables(tmp_path: Path) -> None:
             )
             return engine.execute(sql, max_rows=10**6).rows()
 
+    def rollups(storage: Storage) -> list[tuple[object, ...]]:
+        with QueryEngine(storage) as engine:
+            sql = (
+                "SELECT hour_start, facet, type, value, sum(posts), max(newest), "
+                "list_sort(list_distinct(flatten(list(author_sample)))) "
+                "FROM facets_hourly GROUP BY ALL ORDER BY ALL"
+            )
+            return engine.execute(sql, max_rows=10**6).rows()
+
     assert snapshot(two) == snapshot(one)
+    assert rollups(two) == rollups(one)
+    counted = ("enriched", "duplicates", "quarantined_enrich", "sentiment_unsupported", "unsupported_languages")
+    assert [getattr(lake_status(two), c) for c in counted] == [getattr(lake_status(one), c) for c in counted]
     assert not lake_status(two).check()
 
 
@@ -179,3 +192,14 @@ def test_a_polling_reader_follows_commits_and_checkpoints(storage: Storage, fake
         assert seen is not updated  # the old state is left as it was
         seen = updated
     assert catalog.update(seen) is seen  # nothing new: the same state, nothing read
+
+
+def test_a_batch_is_split_in_consecutive_pieces_of_a_minimum_size() -> None:
+    from tweetlake.enrich.runner import _split
+
+    lines = [(n, b"x") for n in range(1, 251)]
+    pieces = _split(lines, 2, 100)
+    assert [len(p) for p in pieces] == [125, 125] and [line for p in pieces for line in p] == lines
+    assert [len(p) for p in _split(lines[:150], 2, 100)] == [150]  # too small to split
+    assert [len(p) for p in _split(lines[:7], 4, 2)] == [3, 2, 2]
+    assert _split([], 2, 100) == [[]]

@@ -32,9 +32,18 @@ from tweetlake.analyzers.base import Entity, EntityAnalyzer, Sentiment, Sentimen
 from tweetlake.analyzers.langid import LanguageIdentifier
 from tweetlake.quarantine import QuarantineRecord
 from tweetlake.record import Post, decode_post
+from tweetlake.tables.rollups import combine
 from tweetlake.tables.schema import ENTITIES, SENTIMENT, TWEETS
 
-__all__ = ["Analyzers", "EnrichCounts", "EnrichedBatch", "decode_lines", "enrich_batch", "enrich_posts"]
+__all__ = [
+    "Analyzers",
+    "EnrichCounts",
+    "EnrichedBatch",
+    "decode_lines",
+    "enrich_batch",
+    "enrich_posts",
+    "merge_batches",
+]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +62,11 @@ class EnrichCounts:
     languages_detected: int = 0
     """Posts whose language was identified because their ``lang`` was missing or ``und``."""
     unsupported_languages: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: EnrichCounts) -> None:
+        """Add ``other``'s counts to these (every field is a count or a Counter)."""
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -76,6 +90,26 @@ class EnrichedBatch:
     """The line numbers of the enriched posts (those in ``tweets``), in row order."""
     rollups: dict[str, pa.Table] = field(default_factory=dict)
     """The batch's rollup rows, when a worker process computed them (tables/rollups.py)."""
+
+
+def merge_batches(pieces: Sequence[EnrichedBatch]) -> EnrichedBatch:
+    """One batch from the results of its consecutive pieces (analysed by several workers)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    counts = EnrichCounts()
+    for piece in pieces:
+        counts.add(piece.counts)
+    names = {name for piece in pieces for name in piece.rollups}
+    return EnrichedBatch(
+        tweets=pa.concat_tables([p.tweets for p in pieces]),
+        sentiment=pa.concat_tables([p.sentiment for p in pieces]),
+        entities=pa.concat_tables([p.entities for p in pieces]),
+        quarantined=[record for p in pieces for record in p.quarantined],
+        counts=counts,
+        lines=[line for p in pieces for line in p.lines],
+        # rollup rows are additive: the pieces' rows together count the batch
+        rollups={name: combine(name, [p.rollups[name] for p in pieces if name in p.rollups]) for name in names},
+    )
 
 
 @dataclass(slots=True)

@@ -20,6 +20,7 @@ uninterrupted run.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import gzip
 import logging
@@ -42,7 +43,7 @@ import pyarrow as pa
 from tweetlake import lake
 from tweetlake.analyzers import Analyzers, AnalyzerSpec, load_analyzers
 from tweetlake.delivery.batcher import BatchManifest, decode_manifest
-from tweetlake.enrich.core import EnrichedBatch, LinePost, decode_lines, enrich_posts
+from tweetlake.enrich.core import EnrichedBatch, LinePost, decode_lines, enrich_posts, merge_batches
 from tweetlake.errors import ConfigError, LakeError
 from tweetlake.progress import Reporter, SilentReporter
 from tweetlake.quarantine import QuarantineRecord, encode_quarantine
@@ -57,6 +58,10 @@ from tweetlake.tables.writer import split_by_day, write_file
 __all__ = ["EnrichTotals", "Enricher"]
 
 log = logging.getLogger(__name__)
+
+#: A batch is split across the workers in pieces of at least this many posts (smaller pieces
+#: cost more in hand-over than they gain in parallelism).
+PIECE_MIN_POSTS = 100
 
 
 @dataclass
@@ -219,28 +224,46 @@ class Enricher:
     def _drain_parallel(
         self, names: list[str], state: CatalogState, keys: KeyIndex, pool: ProcessPoolExecutor, started: float
     ) -> None:
-        """Analyse up to two batches per worker at once; commit them strictly in batch order.
+        """Analyse each batch in one piece per worker, keeping every worker busy with up to two
+        pieces; commit whole batches strictly in batch order.
 
-        De-duplication stays in this process and also counts the posts of batches still in
-        flight, so the tables are the same as a one-process run. (One difference: a post whose
-        analysis fails is not retried when a copy of it is in a batch already in flight.)
+        Splitting a batch lets all workers work on it at once: a small batch lands sooner, and
+        the last batch of a run does not leave a worker idle. De-duplication stays in this
+        process and also counts the posts of batches still in flight, so the tables are the same
+        as a one-process run. (One difference: a post whose analysis fails is not retried when
+        a copy of it is in a batch already in flight.)
         """
         in_flight: set[int] = set()
-        queue: deque[tuple[_Prepared, Future[EnrichedBatch]]] = deque()
+        queue: deque[tuple[_Prepared, list[Future[EnrichedBatch]]]] = deque()
+        tasks = 0
         for name in names:
             prepared = self._prepare(name, keys, in_flight)
             if prepared is None:
                 continue
             lines = [(item.line, item.raw) for item in prepared.fresh]
-            queue.append((prepared, pool.submit(_analyze, lines, prepared.origin, prepared.batch_id)))
-            while len(queue) >= 2 * self.workers:
-                done, future = queue.popleft()
-                self._finish(done, future.result(), state, keys)
-                self._after_commit(state, keys, started)
+            pieces = [
+                pool.submit(_analyze, piece, prepared.origin, prepared.batch_id)
+                for piece in _split(lines, self.workers, PIECE_MIN_POSTS)
+            ]
+            queue.append((prepared, pieces))
+            tasks += len(pieces)
+            while tasks >= 2 * self.workers:
+                tasks -= self._finish_oldest(queue, state, keys, started)
         while queue:
-            done, future = queue.popleft()
-            self._finish(done, future.result(), state, keys)
-            self._after_commit(state, keys, started)
+            self._finish_oldest(queue, state, keys, started)
+
+    def _finish_oldest(
+        self,
+        queue: deque[tuple[_Prepared, list[Future[EnrichedBatch]]]],
+        state: CatalogState,
+        keys: KeyIndex,
+        started: float,
+    ) -> int:
+        """Wait for the oldest batch's pieces, commit it, and return how many pieces it had."""
+        prepared, pieces = queue.popleft()
+        self._finish(prepared, merge_batches([piece.result() for piece in pieces]), state, keys)
+        self._after_commit(state, keys, started)
+        return len(pieces)
 
     # -- one batch ---------------------------------------------------------------------------------
     def _process(self, name: str, state: CatalogState, keys: KeyIndex) -> None:
@@ -363,6 +386,9 @@ def _init_worker(spec: AnalyzerSpec, parent: int, loaded: threading.Barrier) -> 
     global _WORKER_ANALYZERS
     _die_with_parent(parent)
     _WORKER_ANALYZERS = load_analyzers(spec.sentiment, spec.entities, spec.langid)
+    # A worker holds nothing to flush or close: skip the interpreter's teardown of its models
+    # (freeing them object by object made stopping the pool take most of a second).
+    atexit.register(os._exit, 0)
     # Take no task before every worker has loaded its models: otherwise the first worker takes
     # all the start-up checks and a still-loading worker delays the first batches.
     loaded.wait(timeout=600)
@@ -391,6 +417,19 @@ def _analyze(lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> Enri
     result = enrich_posts(items, _WORKER_ANALYZERS, origin=origin, batch_id=batch_id)
     result.rollups = rollup_batch(result.tweets, result.entities)  # here, in parallel, not in the writer
     return result
+
+
+def _split(lines: list[tuple[int, bytes]], parts: int, minimum: int) -> list[list[tuple[int, bytes]]]:
+    """Up to ``parts`` consecutive pieces of about equal size, each of at least ``minimum`` lines
+    (one piece when there are fewer)."""
+    count = max(1, min(parts, len(lines) // minimum))
+    size, extra = divmod(len(lines), count)
+    pieces, start = [], 0
+    for index in range(count):
+        end = start + size + (index < extra)
+        pieces.append(lines[start:end])
+        start = end
+    return pieces
 
 
 def _pool(workers: int, spec: AnalyzerSpec) -> ProcessPoolExecutor:

@@ -43,6 +43,7 @@ __all__ = [
     "COVERAGE",
     "NOTABLE_FOLLOWERS",
     "aggregate",
+    "combine",
     "covered",
     "rebuild_rollups",
     "rollup_batch",
@@ -229,7 +230,12 @@ def _finish(table: pa.Table, schema: pa.Schema, name: str) -> pa.Table:
         "author_sample",
         pc.if_else(pc.is_null(sample), pa.scalar([], sample.type), sample),
     )
-    return _conform(table.sort_by([(column, "ascending") for column in ORDER[name]]), schema)
+    return _conform(combine(name, [table]), schema)
+
+
+def combine(name: str, tables: list[pa.Table]) -> pa.Table:
+    """Rows of several sets of rollup rows, in ``ORDER`` (rows are additive, so no sum is needed)."""
+    return pa.concat_tables(tables).sort_by([(column, "ascending") for column in ORDER[name]])
 
 
 def aggregate(table_name: str, table: pa.Table) -> pa.Table:
