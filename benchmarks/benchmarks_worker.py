@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from tweetlake.analyzers import AnalyzerSpec, load_analyzers
+from tweetlake.analyzers.base import primary_language
 from tweetlake.record import decode_post
+
+_START: Any = None
+
+
+def start_together(barrier: Any) -> None:
+    """Pool initializer: the processes of one baseline start timing at the same moment, so they
+    share the cores the way the pipeline's workers do (one process timing while another still
+    loads its models would have a core to itself)."""
+    global _START
+    _START = barrier
 
 
 def analyse_lines(lines: list[bytes], spec: AnalyzerSpec, batch: int = 1000) -> float:
-    """Seconds the analyzers alone take on these posts (decoding and model loading not timed)."""
+    """Seconds the analyzers alone take on these posts (decoding and model loading not timed).
+
+    The same calls enrichment makes: language identification where a post has none, then
+    sentiment and entities on the posts whose language each supports."""
     analyzers = load_analyzers(spec.sentiment, spec.entities, spec.langid)
     posts = [decode_post(line) for line in lines]
+    if _START is not None:
+        _START.wait(timeout=600)
     started = time.perf_counter()
     for i in range(0, len(posts), batch):
         chunk = posts[i : i + batch]
         texts, langs = [p.text for p in chunk], [p.lang for p in chunk]
+        unknown = [k for k, lang in enumerate(langs) if primary_language(lang) is None]
+        if analyzers.langid is not None and unknown:
+            for k, guess in zip(unknown, analyzers.langid.detect([texts[k] for k in unknown]), strict=True):
+                langs[k] = guess or langs[k]
         keep = [k for k, lang in enumerate(langs) if analyzers.sentiment.unsupported_reason(lang) is None]
         analyzers.sentiment.analyze([texts[k] for k in keep], [langs[k] for k in keep])
         if analyzers.entities is not None:
