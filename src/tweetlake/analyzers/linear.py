@@ -43,7 +43,9 @@ class LinearModel:
     def __init__(self, weights: np.ndarray, bias: np.ndarray, temperature: float, config: FeatureConfig) -> None:
         if weights.shape != (config.size, len(CLASSES)):
             raise LakeError(f"sentiment model weights have shape {weights.shape}, expected ({config.size}, 3)")
-        self.weights = weights.astype(np.float32)
+        # Kept in half precision, as shipped (half the memory of every loaded language model);
+        # the rows a batch uses are widened to float32 before the product, so scores are exact.
+        self.weights = weights.astype(np.float16)
         self.bias = bias.astype(np.float32)
         self.temperature = float(temperature)
         self.config = config
@@ -68,7 +70,14 @@ class LinearModel:
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         features = self.featurizer.transform(texts)
-        return np.asarray(features @ self.weights) + self.bias
+        # The sparse product, row by row: each feature's weights times its value, summed per text.
+        terms = self.weights[features.indices].astype(np.float32) * features.data[:, None]
+        sums = np.zeros((features.shape[0], self.weights.shape[1]), dtype=np.float32)
+        starts = features.indptr[:-1]
+        filled = np.diff(features.indptr) > 0
+        if terms.size:
+            sums[filled] = np.add.reduceat(terms, starts[filled], axis=0)
+        return sums + self.bias
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         z = self.logits(texts) / self.temperature

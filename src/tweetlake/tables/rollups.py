@@ -25,7 +25,6 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -251,6 +250,8 @@ def aggregate(table_name: str, table: pa.Table) -> pa.Table:
     }
     dimensions = [n for n in schema.names if n not in measures]
     select = ", ".join([*dimensions, *(sql for name, sql in measures.items() if name in schema.names)])
+    import duckdb  # here, not at the top: the analyzer workers import this module and never merge
+
     con = duckdb.connect(":memory:", config={"threads": 2})
     con.execute("SET enable_progress_bar = false")
     try:
