@@ -13,3 +13,20 @@ def test_the_package_exports_resolve_and_an_analyzer_worker_does_not_load_duckdb
     code = "import sys, tweetlake.enrich.runner; print('duckdb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_the_command_gives_arrow_the_system_allocator_unless_told_otherwise() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import pyarrow as pa; from tweetlake.runtime import configure_process; "
+        "configure_process(); print(pa.default_memory_pool().backend_name)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert run.stdout.strip() == "system"
+    env["ARROW_DEFAULT_MEMORY_POOL"] = "jemalloc"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert run.stdout.strip() == "jemalloc"

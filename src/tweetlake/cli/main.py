@@ -96,6 +96,9 @@ def _graceful_stop() -> Iterator[threading.Event]:
 def cli(verbose: int) -> None:
     """tweetlake: collect posts that match your keywords, score sentiment, extract entities,
     and land everything as Parquet tables you can query with SQL."""
+    from tweetlake.runtime import configure_process
+
+    configure_process()
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
