@@ -259,8 +259,11 @@ def bench_queries(posts: int, work: Path, requests: int, requests_before: int | 
 
 
 # -- memory ----------------------------------------------------------------------------------------------
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants, in kB (Linux /proc)."""
+def _tree_memory_kb(root: int) -> tuple[int, int]:
+    """Resident memory (RSS) and proportional set size (PSS) of a process and all its
+    descendants, in kB (Linux /proc). RSS counts the pages the processes share (libraries,
+    the parent's copy-on-write pages) once per process; PSS splits them among the sharers, so
+    the tree's PSS is what it takes from the machine."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -281,7 +284,14 @@ def _tree_rss_kb(root: int) -> int:
             if parent in tree and pid not in tree:
                 tree.add(pid)
                 changed = True
-    return sum(rss.get(pid, 0) for pid in tree)
+    pss = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as handle:
+                pss += next((int(line.split()[1]) for line in handle if line.startswith("Pss:")), 0)
+        except OSError:
+            continue
+    return sum(rss.get(pid, 0) for pid in tree), pss
 
 
 def bench_memory(rate: float, seconds: float, work: Path) -> dict[str, Any]:
@@ -289,10 +299,10 @@ def bench_memory(rate: float, seconds: float, work: Path) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "tweetlake", "run", "--source", "synthetic", "--rate", str(rate), "--workers", "2",
            "--no-dashboard", "--lake", str(lake)]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    samples: list[int] = []
+    samples: list[tuple[int, int]] = []
     started = time.monotonic()
     while time.monotonic() - started < seconds and proc.poll() is None:
-        samples.append(_tree_rss_kb(proc.pid))
+        samples.append(_tree_memory_kb(proc.pid))
         time.sleep(0.5)
     proc.send_signal(2)
     try:
@@ -300,12 +310,13 @@ def bench_memory(rate: float, seconds: float, work: Path) -> dict[str, Any]:
     except subprocess.TimeoutExpired:
         proc.kill()
     pending = len(os.listdir(lake / "raw" / "_pending")) if (lake / "raw" / "_pending").exists() else 0
-    half = samples[len(samples) // 2 :] or [0]
+    half = samples[len(samples) // 2 :] or [(0, 0)]
     return {
         "rate": rate,
         "seconds": seconds,
-        "peak_rss_mb": round(max(samples or [0]) / 1024, 1),
-        "steady_rss_mb": round(statistics.median(half) / 1024, 1),
+        "peak_rss_mb": round(max((r for r, _ in samples), default=0) / 1024, 1),
+        "steady_rss_mb": round(statistics.median(r for r, _ in half) / 1024, 1),
+        "steady_pss_mb": round(statistics.median(p for _, p in half) / 1024, 1),
         "pending_batches_after_drain": pending,
     }
 
@@ -397,7 +408,10 @@ def _print(console: Console, r: dict[str, Any]) -> None:
          f"{st['json_bytes_per_post']}, {st['raw_bytes_per_post']}, "
          f"{st['tweets_bytes_per_post'] + st['sentiment_bytes_per_post'] + st['entities_bytes_per_post']:.1f}"),
         ("tables / JSON", st["tables_vs_json"]),
-        ("RSS at 5,000/s: peak / steady MB", f"{r['memory']['peak_rss_mb']} / {r['memory']['steady_rss_mb']}"),
+        (
+            "RSS at 5,000/s: peak / steady MB (steady PSS)",
+            f"{r['memory']['peak_rss_mb']} / {r['memory']['steady_rss_mb']} ({r['memory']['steady_pss_mb']})",
+        ),
     ]  # fmt: skip
     for name, value in rows:
         table.add_row(name, f"{value:,}" if isinstance(value, int | float) else str(value))
