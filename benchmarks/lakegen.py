@@ -20,7 +20,7 @@ from tweetlake.sources.synthetic_vocab import DOMAINS, FIRST, LANG_WEIGHTS, LAST
 from tweetlake.storage import Storage
 from tweetlake.tables.catalog import LOCK, Catalog, Commit, FileEntry
 from tweetlake.tables.rollups import COVERAGE, rollup_batch
-from tweetlake.tables.schema import ENTITIES, SENTIMENT, TWEETS
+from tweetlake.tables.schema import ENTITIES, PARTITION_COLUMNS, SENTIMENT, TWEETS
 from tweetlake.tables.writer import split_by_day, write_file
 
 LABELS = np.array(["POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED", None], dtype=object)
@@ -146,13 +146,13 @@ def build_lake(storage: Storage, posts: int, files_per_chunk: int = 50, chunk: i
                     for name, table in tables.items()
                 }
                 for name, piece in pieces.items():
-                    for day, rows in split_by_day(piece):
+                    for day, rows in split_by_day(piece, PARTITION_COLUMNS[name]):
                         path = f"{name}/{day}/part-bulk-{start:010d}-{part_no:04d}.parquet"
                         adds.setdefault(name, []).append(write_file(storage, path, rows))
                 # the rollups, as the enricher writes them with every batch
                 rolled = rollup_batch(pieces["tweets"], pieces["entities"])
                 for name, table in rolled.items():
-                    for day, rows in split_by_day(table, "hour_start"):
+                    for day, rows in split_by_day(table, PARTITION_COLUMNS[name]):
                         path = f"{name}/{day}/part-bulk-{start:010d}-{part_no:04d}.parquet"
                         adds.setdefault(name, []).append(write_file(storage, path, rows))
                 counts = {"received": 0, COVERAGE: pieces["tweets"].num_rows}

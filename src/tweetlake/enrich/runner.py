@@ -53,7 +53,7 @@ from tweetlake.storage import Storage
 from tweetlake.tables.catalog import KEYS, LOCK, Catalog, CatalogState, Commit, FileEntry, KeyIndex
 from tweetlake.tables.compact import CompactionPolicy, compact_tables
 from tweetlake.tables.rollups import COVERAGE, rollup_batch
-from tweetlake.tables.schema import ROLLUP_SCHEMAS
+from tweetlake.tables.schema import PARTITION_COLUMNS
 from tweetlake.tables.writer import split_by_day, write_file
 
 __all__ = ["EnrichTotals", "Enricher"]
@@ -360,7 +360,7 @@ class Enricher:
         }
         planned: list[tuple[str, str, pa.Table]] = []
         for table_name, table in tables.items():
-            for part, rows in split_by_day(table, "hour_start" if table_name in ROLLUP_SCHEMAS else "created_ts"):
+            for part, rows in split_by_day(table, PARTITION_COLUMNS[table_name]):
                 planned.append((table_name, f"{table_name}/{part}/part-{batch_id}.parquet", rows))
         quarantine_path = None
         if quarantined:

@@ -12,7 +12,7 @@ from typing import Final
 
 import pyarrow as pa
 
-__all__ = ["REFERENCE_COLUMNS", "ROLLUP_SCHEMAS", "SCHEMAS", "TABLE_SCHEMAS", "TIMESTAMP"]
+__all__ = ["PARTITION_COLUMNS", "REFERENCE_COLUMNS", "ROLLUP_SCHEMAS", "SCHEMAS", "TABLE_SCHEMAS", "TIMESTAMP"]
 
 TIMESTAMP: Final = pa.timestamp("ms", tz="UTC")
 _STRINGS: Final = pa.list_(pa.string())
@@ -141,6 +141,12 @@ TABLE_SCHEMAS: Final = {"tweets": TWEETS, "sentiment": SENTIMENT, "entities": EN
 ROLLUP_SCHEMAS: Final = {"posts_hourly": POSTS_HOURLY, "facets_hourly": FACETS_HOURLY}
 #: Every table the catalog tracks.
 SCHEMAS: Final = {**TABLE_SCHEMAS, **ROLLUP_SCHEMAS}
+
+#: The timestamp whose UTC day is each table's Hive partition (``dt=YYYY-MM-DD``).
+PARTITION_COLUMNS: Final = {
+    **{name: "created_ts" for name in TABLE_SCHEMAS},
+    **{name: "hour_start" for name in ROLLUP_SCHEMAS},
+}
 
 #: How many leading columns of each table are the reference's own.
 REFERENCE_COLUMNS: Final = {"tweets": 15, "sentiment": 7, "entities": 4}
