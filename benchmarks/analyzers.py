@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks_worker import start_together, wait_for_start
 from rich.console import Console
 from rich.table import Table
 
@@ -46,6 +47,7 @@ def _run(kind: str, name: str, texts: list[str]) -> float:
     analyzer: Any = load_sentiment(name) if kind == "sentiment" else load_entities(name)
     call = analyzer.analyze if kind == "sentiment" else analyzer.extract
     call(texts[:50], ["en"] * 50)  # warm up caches and lazy loading
+    wait_for_start()  # on 2 processes, both start timing together
     started = time.perf_counter()
     for i in range(0, len(texts), BATCH):
         chunk = texts[i : i + BATCH]
@@ -62,8 +64,9 @@ def throughput(kind: str, name: str, texts: list[str], processes: int) -> float:
         return len(texts) / _run(kind, name, texts)
     share = len(texts) // processes
     parts = [texts[i * share : (i + 1) * share] for i in range(processes)]
-    with mp.get_context("spawn").Pool(processes) as pool:
-        seconds = pool.map(_worker, [(kind, name, part) for part in parts])
+    context = mp.get_context("spawn")
+    with context.Pool(processes, initializer=start_together, initargs=(context.Barrier(processes),)) as pool:
+        seconds = pool.map(_worker, [(kind, name, part) for part in parts], chunksize=1)
     # Each worker times only its own analysis (not model loading); the slowest bounds the pair.
     return sum(len(p) for p in parts) / max(seconds)
 

@@ -20,6 +20,12 @@ def start_together(barrier: Any) -> None:
     _START = barrier
 
 
+def wait_for_start() -> None:
+    """Wait for the other processes of the pool (no-op outside a ``start_together`` pool)."""
+    if _START is not None:
+        _START.wait(timeout=600)
+
+
 def analyse_lines(lines: list[bytes], spec: AnalyzerSpec, batch: int = 1000) -> float:
     """Seconds the analyzers alone take on these posts (decoding and model loading not timed).
 
@@ -27,8 +33,7 @@ def analyse_lines(lines: list[bytes], spec: AnalyzerSpec, batch: int = 1000) -> 
     sentiment and entities on the posts whose language each supports."""
     analyzers = load_analyzers(spec.sentiment, spec.entities, spec.langid)
     posts = [decode_post(line) for line in lines]
-    if _START is not None:
-        _START.wait(timeout=600)
+    wait_for_start()
     started = time.perf_counter()
     for i in range(0, len(posts), batch):
         chunk = posts[i : i + batch]
