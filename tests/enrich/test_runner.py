@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import post, reference_line
 from tweetlake import lake
 from tweetlake.analyzers import Analyzers
@@ -203,3 +205,22 @@ def test_a_batch_is_split_in_consecutive_pieces_of_a_minimum_size() -> None:
     assert [len(p) for p in _split(lines[:150], 2, 100)] == [150]  # too small to split
     assert [len(p) for p in _split(lines[:7], 4, 2)] == [3, 2, 2]
     assert _split([], 2, 100) == [[]]
+
+
+def test_a_backlog_holds_only_the_keys_of_batches_in_flight(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tweetlake.analyzers import AnalyzerSpec, load_analyzers
+
+    storage = Storage(tmp_path / "lake")
+    ingest(storage, SyntheticSource(seed=14, count=1000), limits=DeliveryLimits(max_records=50))  # 20 batches
+    sizes: list[int] = []
+    finish = Enricher._finish_oldest
+
+    def watched(self: Enricher, *args: object) -> int:
+        sizes.append(len(args[-1]))  # type: ignore[arg-type]
+        return finish(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Enricher, "_finish_oldest", watched)
+    spec = AnalyzerSpec(sentiment="wordlist", entities="none", langid=False)
+    totals = Enricher(storage, load_analyzers("wordlist", "none", False), workers=2, spec=spec).run()
+    assert totals.posts == 1000 and len(sizes) == 20
+    assert max(sizes) <= 5 * 50  # the batches queued for two workers, not the whole backlog

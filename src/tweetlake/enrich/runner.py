@@ -249,9 +249,9 @@ class Enricher:
             queue.append((prepared, pieces))
             tasks += len(pieces)
             while tasks >= 2 * self.workers:
-                tasks -= self._finish_oldest(queue, state, keys, started)
+                tasks -= self._finish_oldest(queue, state, keys, started, in_flight)
         while queue:
-            self._finish_oldest(queue, state, keys, started)
+            self._finish_oldest(queue, state, keys, started, in_flight)
 
     def _finish_oldest(
         self,
@@ -259,10 +259,14 @@ class Enricher:
         state: CatalogState,
         keys: KeyIndex,
         started: float,
+        in_flight: set[int],
     ) -> int:
         """Wait for the oldest batch's pieces, commit it, and return how many pieces it had."""
         prepared, pieces = queue.popleft()
         self._finish(prepared, merge_batches([piece.result() for piece in pieces]), state, keys)
+        # Its posts are in the committed key set now: keep only the keys of batches in flight,
+        # so a long backlog does not grow this set.
+        in_flight.difference_update(prepared.keys)
         self._after_commit(state, keys, started)
         return len(pieces)
 
