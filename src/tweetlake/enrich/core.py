@@ -99,7 +99,6 @@ def merge_batches(pieces: Sequence[EnrichedBatch]) -> EnrichedBatch:
     counts = EnrichCounts()
     for piece in pieces:
         counts.add(piece.counts)
-    names = {name for piece in pieces for name in piece.rollups}
     return EnrichedBatch(
         tweets=pa.concat_tables([p.tweets for p in pieces]),
         sentiment=pa.concat_tables([p.sentiment for p in pieces]),
@@ -107,8 +106,9 @@ def merge_batches(pieces: Sequence[EnrichedBatch]) -> EnrichedBatch:
         quarantined=[record for p in pieces for record in p.quarantined],
         counts=counts,
         lines=[line for p in pieces for line in p.lines],
-        # rollup rows are additive: the pieces' rows together count the batch
-        rollups={name: combine(name, [p.rollups[name] for p in pieces if name in p.rollups]) for name in names},
+        # Rollup rows are additive: the pieces' rows together count the batch. Every piece has
+        # them or none does (they come from the same worker function).
+        rollups={name: combine(name, [p.rollups[name] for p in pieces]) for name in pieces[0].rollups},
     )
 
 
