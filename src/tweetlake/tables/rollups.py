@@ -57,8 +57,9 @@ COVERAGE = "rollup_posts"
 #: distinct hashes in any set of rows, times 8, estimate its distinct authors (hash sampling;
 #: about 4/sqrt(n) relative error, so readers count exactly when the sample is small).
 AUTHOR_SAMPLE_RATE = 8
+_SAMPLE_LIMIT = 2**64 // AUTHOR_SAMPLE_RATE
 AUTHOR_HASH = "md5_number_upper({column})"
-AUTHOR_SAMPLED = f"{AUTHOR_HASH} < {2**64 // AUTHOR_SAMPLE_RATE}"
+AUTHOR_SAMPLED = f"{AUTHOR_HASH} < {_SAMPLE_LIMIT}"
 
 #: Authors need this many followers for ``facets_hourly`` (top authors rank by reach, so the
 #: list is made of such accounts; below it, every post would be its own row and the rollup
@@ -86,7 +87,6 @@ _TWEET_COLUMNS = [
 _ENTITY_COLUMNS = ["platform", "id", "type", "entity"]
 #: The dimensions every rollup row is grouped by, besides its hour (and facet, type and value).
 _DIMENSIONS = ["platform", "lang", "sentiment", "keywords"]
-_SAMPLE_LIMIT = 2**64 // AUTHOR_SAMPLE_RATE
 
 
 def rollup_batch(tweets: pa.Table, entities: pa.Table) -> dict[str, pa.Table]:
@@ -98,7 +98,8 @@ def rollup_batch(tweets: pa.Table, entities: pa.Table) -> dict[str, pa.Table]:
     ``tests/tables/test_rollups.py`` checks every chart built from these rows against the same
     chart computed from the tables with DuckDB.
     """
-    posts = _post_dimensions(tweets.select(_TWEET_COLUMNS))
+    tweets, entities = tweets.select(_TWEET_COLUMNS), entities.select(_ENTITY_COLUMNS)
+    posts = _post_dimensions(tweets)
     facets = _facet_rows(tweets, entities, posts)
     by_post = posts.group_by(["hour_start", *_DIMENSIONS], use_threads=False).aggregate(
         [
@@ -167,7 +168,7 @@ def _facet_rows(tweets: pa.Table, entities: pa.Table, posts: pa.Table) -> pa.Tab
     index = pa.table(
         {"platform": tweets["platform"], "id": tweets["id"], "post": pa.array(range(tweets.num_rows), pa.int64())}
     )
-    found = entities.select(["platform", "id", "type", "entity"]).join(index, ["platform", "id"], use_threads=False)
+    found = entities.join(index, ["platform", "id"], use_threads=False)
     found = found.group_by(["post", "type", "entity"], use_threads=False).aggregate([])
     pieces.append(_facet(found.rename_columns({"entity": "value"}), "entity", posts))
     notable = pc.greater_equal(pc.fill_null(tweets["followers"], -1), NOTABLE_FOLLOWERS)
