@@ -145,13 +145,9 @@ def build_lake(storage: Storage, posts: int, files_per_chunk: int = 50, chunk: i
                     else table.slice(part_no * step, step)
                     for name, table in tables.items()
                 }
-                for name, piece in pieces.items():
-                    for day, rows in split_by_day(piece, PARTITION_COLUMNS[name]):
-                        path = f"{name}/{day}/part-bulk-{start:010d}-{part_no:04d}.parquet"
-                        adds.setdefault(name, []).append(write_file(storage, path, rows))
-                # the rollups, as the enricher writes them with every batch
+                # the rollups too, as the enricher writes them with every batch
                 rolled = rollup_batch(pieces["tweets"], pieces["entities"])
-                for name, table in rolled.items():
+                for name, table in {**pieces, **rolled}.items():
                     for day, rows in split_by_day(table, PARTITION_COLUMNS[name]):
                         path = f"{name}/{day}/part-bulk-{start:010d}-{part_no:04d}.parquet"
                         adds.setdefault(name, []).append(write_file(storage, path, rows))

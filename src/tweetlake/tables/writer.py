@@ -41,8 +41,9 @@ def parquet_bytes(table: pa.Table, row_group_size: int = _ROW_GROUP) -> bytes:
     return sink.getvalue()
 
 
-def split_by_day(table: pa.Table, column: str = "created_ts") -> Iterator[tuple[str, pa.Table]]:
-    """Yield ``(partition folder, rows)`` for each UTC day present in ``column``."""
+def split_by_day(table: pa.Table, column: str) -> Iterator[tuple[str, pa.Table]]:
+    """Yield ``(partition folder, rows)`` for each UTC day present in ``column`` (the table's
+    ``schema.PARTITION_COLUMNS`` entry)."""
     if table.num_rows == 0:
         return
     # Timestamps are UTC (schema.TIMESTAMP), so the cast to a date gives the UTC day.
