@@ -13,14 +13,14 @@ accuracy-against-speed trade-off in one place.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-import multiprocessing as mp
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks_worker import start_together, wait_for_start
+from benchmarks_worker import per_second, wait_for_start
 from rich.console import Console
 from rich.table import Table
 
@@ -55,20 +55,9 @@ def _run(kind: str, name: str, texts: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def _worker(args: tuple[str, str, list[str]]) -> float:
-    return _run(*args)
-
-
 def throughput(kind: str, name: str, texts: list[str], processes: int) -> float:
-    if processes == 1:
-        return len(texts) / _run(kind, name, texts)
-    share = len(texts) // processes
-    parts = [texts[i * share : (i + 1) * share] for i in range(processes)]
-    context = mp.get_context("spawn")
-    with context.Pool(processes, initializer=start_together, initargs=(context.Barrier(processes),)) as pool:
-        seconds = pool.map(_worker, [(kind, name, part) for part in parts], chunksize=1)
-    # Each worker times only its own analysis (not model loading); the slowest bounds the pair.
-    return sum(len(p) for p in parts) / max(seconds)
+    # Each process times only its own analysis (not model loading); the slowest bounds the pair.
+    return per_second(functools.partial(_run, kind, name), texts, processes)
 
 
 def accuracy(kind: str, name: str) -> dict[str, float]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import time
+from collections.abc import Callable
 from typing import Any
 
 from tweetlake.analyzers import AnalyzerSpec, load_analyzers
@@ -10,6 +12,21 @@ from tweetlake.analyzers.base import primary_language
 from tweetlake.record import decode_post
 
 _START: Any = None
+
+
+def per_second(measure: Callable[[list[Any]], float], items: list[Any], processes: int) -> float:
+    """Items per second of ``measure`` (which returns the seconds its timed part took) on
+    ``processes`` spawned processes, each on an equal share of ``items``, timed together; the
+    slowest process bounds the rate. ``measure`` must be picklable and call ``wait_for_start``
+    just before its clock starts."""
+    if processes == 1:
+        return len(items) / measure(items)
+    share = len(items) // processes
+    parts = [items[i * share : (i + 1) * share] for i in range(processes)]
+    context = mp.get_context("spawn")
+    with context.Pool(processes, initializer=start_together, initargs=(context.Barrier(processes),)) as pool:
+        seconds = pool.map(measure, parts, chunksize=1)
+    return sum(len(p) for p in parts) / max(seconds)
 
 
 def start_together(barrier: Any) -> None:

@@ -19,6 +19,7 @@ Each figure is measured in the same run as its baseline, so the ratios hold on a
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -80,19 +81,9 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 # -- pipeline, analyzers alone, storage -------------------------------------------------------------
 def _analyzers_alone(posts: list[Post], processes: int) -> float:
     """Posts/s of the default analyzers alone (enrich_posts without I/O), on 1 or 2 processes."""
-    from benchmarks_worker import analyse_lines, start_together
+    from benchmarks_worker import analyse_lines, per_second
 
-    lines = [encode_post(p) for p in posts]
-    if processes == 1:
-        return len(lines) / analyse_lines(lines, SPEC)
-    share = len(lines) // processes
-    parts = [lines[i * share : (i + 1) * share] for i in range(processes)]
-    import multiprocessing as mp
-
-    context = mp.get_context("spawn")
-    with context.Pool(processes, initializer=start_together, initargs=(context.Barrier(processes),)) as pool:
-        seconds = pool.starmap(analyse_lines, [(part, SPEC) for part in parts])
-    return sum(len(p) for p in parts) / max(seconds)
+    return per_second(functools.partial(analyse_lines, spec=SPEC), [encode_post(p) for p in posts], processes)
 
 
 def bench_pipeline(posts: int, work: Path, repeats: int = 3) -> dict[str, Any]:
@@ -361,7 +352,7 @@ def main() -> None:
         work = Path(tmp)
         results: dict[str, Any] = {"mode": "quick" if quick else "full"}
         console.print("pipeline …")
-        # best of 4 in full mode: one slow repeat in two is common on this shared machine
+        # 4 interleaved pairs in full mode: one slow repeat in two is common on this shared machine
         results["pipeline"] = bench_pipeline(6000 if quick else 16_000, work, repeats=2 if quick else 4)
         console.print("reference per-record logic …")
         results["reference"] = bench_reference(500 if quick else 2000, work)
