@@ -16,7 +16,7 @@ from typing import Annotated, Final
 
 import msgspec
 
-__all__ = ["PLATFORMS", "Post", "decode_post", "encode_post", "post_key", "reference_created_at"]
+__all__ = ["PLATFORMS", "Post", "decode_key", "decode_post", "encode_post", "post_key", "reference_created_at"]
 
 #: Platforms a post can come from. ``synthetic`` marks generated demo and test data.
 PLATFORMS: Final = frozenset({"x", "bluesky", "mastodon", "synthetic"})
@@ -73,8 +73,16 @@ class Post(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
         return f"{self.platform}:{self.id}"
 
 
+class _Key(msgspec.Struct):
+    """The two fields of a post that make its key, typed as in :class:`Post`."""
+
+    platform: str
+    id: str
+
+
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Post)
+_key_decoder = msgspec.json.Decoder(_Key)
 
 
 def encode_post(post: Post) -> bytes:
@@ -91,6 +99,20 @@ def decode_post(line: bytes | str) -> Post:
             the message names the field, e.g. ``Expected `str`, got `int` - at `$.text```.
     """
     return _decoder.decode(line)
+
+
+def decode_key(line: bytes | str) -> int:
+    """The :func:`post_key` of one JSON line, reading only ``platform`` and ``id``.
+
+    About a sixth of the cost of :func:`decode_post`, and it builds no post. It checks less:
+    every line that :func:`decode_post` accepts has a key, but a line with a key may still be
+    an invalid post.
+
+    Raises:
+        msgspec.DecodeError: the line is not JSON, or lacks a string ``platform`` or ``id``.
+    """
+    key = _key_decoder.decode(line)
+    return post_key(key.platform, key.id)
 
 
 def post_key(platform: str, post_id: str) -> int:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from tests.helpers import post
 from tweetlake.analyzers import Analyzers
 from tweetlake.analyzers.base import Entity, EntityAnalyzer
@@ -103,3 +105,19 @@ def test_analyzer_exception_quarantines_only_the_failing_post(fake_analyzers: An
     (q,) = out.quarantined
     assert q.line == 2 and "sentiment analyzer fake-wordlist failed: AnalyzerFaultError" in q.reason
     assert out.entities.num_rows == 0  # the failing post's entity rows are not written either
+
+
+def test_the_key_of_a_line_is_read_without_decoding_the_post() -> None:
+    import msgspec
+
+    from tweetlake.record import decode_key, decode_post, encode_post, post_key
+
+    for p in (post("42", "hello"), post("42", "hello", platform="bluesky"), post("7", "x", hashtags=["a"])):
+        decoded = decode_post(encode_post(p))
+        assert decode_key(encode_post(p)) == post_key(decoded.platform, decoded.id)
+    assert decode_key(b'{"id": "1", "platform": "x", "text": ""}') == post_key("x", "1")  # an invalid post
+    for line in (b"{not json", b'{"id": 3, "platform": "x"}', b'{"platform": "x"}', b"[]"):
+        with pytest.raises(msgspec.DecodeError):
+            decode_key(line)
+        with pytest.raises(msgspec.DecodeError):  # what has no key is no post either
+            decode_post(line)

@@ -209,18 +209,58 @@ def test_a_batch_is_split_in_consecutive_pieces_of_a_minimum_size() -> None:
 
 def test_a_backlog_holds_only_the_keys_of_batches_in_flight(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tweetlake.analyzers import AnalyzerSpec, load_analyzers
+    from tweetlake.enrich import runner
+    from tweetlake.tables.catalog import KeyIndex
 
     storage = Storage(tmp_path / "lake")
     ingest(storage, SyntheticSource(seed=14, count=1000), limits=DeliveryLimits(max_records=50))  # 20 batches
     sizes: list[int] = []
-    finish = Enricher._finish_oldest
+    claim = runner._claim
 
-    def watched(self: Enricher, *args: object) -> int:
-        sizes.append(len(args[-1]))  # type: ignore[arg-type]
-        return finish(self, *args)  # type: ignore[arg-type]
+    def watched(prepared: runner._Prepared, raw: list[bytes], keys: KeyIndex, claims: set[int]) -> None:
+        sizes.append(len(claims))
+        claim(prepared, raw, keys, claims)
 
-    monkeypatch.setattr(Enricher, "_finish_oldest", watched)
+    monkeypatch.setattr(runner, "_claim", watched)
     spec = AnalyzerSpec(sentiment="wordlist", entities="none", langid=False)
     totals = Enricher(storage, load_analyzers("wordlist", "none", False), workers=2, spec=spec).run()
     assert totals.posts == 1000 and len(sizes) == 20
     assert max(sizes) <= 5 * 50  # the batches queued for two workers, not the whole backlog
+
+
+def _raw_batch(storage: Storage, lines: list[bytes]) -> None:
+    """A pending raw batch holding exactly ``lines`` (as another tool might have written it)."""
+    import gzip
+
+    from tweetlake.delivery.batcher import Delivery
+
+    delivery = Delivery(storage, "other-tool")
+    for n in range(len(lines)):
+        delivery.add_post(post(f"placeholder-{n}", "counted as accepted"))
+    manifest = delivery.flush()
+    assert manifest is not None and manifest.data
+    storage.write_atomic(manifest.data, gzip.compress(b"\n".join(lines) + b"\n"))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_invalid_copy_does_not_hide_a_valid_one(tmp_path: Path, workers: int) -> None:
+    from tweetlake.analyzers import AnalyzerSpec, load_analyzers
+    from tweetlake.record import encode_post
+
+    def invalid(post_id: str) -> bytes:  # has a key, but blank text makes it an invalid post
+        return json.dumps({**json.loads(encode_post(post(post_id, "x"))), "text": "  "}).encode()
+
+    storage = Storage(tmp_path / "lake")
+    # The invalid copy of 7 is in flight (with two workers) when the valid copies arrive; the
+    # invalid copy of 8 comes just before a valid one in its batch.
+    _raw_batch(storage, [invalid("7"), encode_post(post("1")), invalid("8"), encode_post(post("8"))])
+    _raw_batch(storage, [encode_post(post("7")), encode_post(post("2")), encode_post(post("7", "a repeat"))])
+    spec = AnalyzerSpec(sentiment="wordlist", entities="none", langid=False)
+    totals = Enricher(storage, load_analyzers("wordlist", "none", False), workers=workers, spec=spec).run()
+    assert _ids(storage, "tweets") == ["1", "2", "7", "8"]
+    with QueryEngine(storage) as engine:
+        assert engine.execute("SELECT text FROM tweets WHERE id = '7'").rows() == [("I love Kyiv",)]
+        reasons = engine.execute("SELECT line, reason FROM quarantine ORDER BY line").rows()
+    assert [line for line, _ in reasons] == [1, 3] and all("empty text" in r for _, r in reasons)
+    assert (totals.posts, totals.duplicates, totals.quarantined) == (4, 1, 2)
+    assert not lake_status(storage).check()

@@ -122,13 +122,16 @@ class LinePost:
 
 
 def decode_lines(
-    lines: Iterable[bytes], *, origin: str, batch_id: str
+    lines: Iterable[bytes], *, origin: str, batch_id: str, numbers: Iterable[int] | None = None
 ) -> tuple[list[LinePost], list[QuarantineRecord]]:
-    """Decode and validate JSON lines as posts. Blank lines are skipped; bad lines quarantined."""
+    """Decode and validate JSON lines as posts. Blank lines are skipped; bad lines quarantined.
+
+    ``numbers`` are the lines' numbers in their file (by default 1, 2, 3, ...)."""
     posts: list[LinePost] = []
     bad: list[QuarantineRecord] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+    numbered = enumerate(lines, start=1) if numbers is None else zip(numbers, lines, strict=True)
+    for number, line in numbered:
+        if not line or line.isspace():
             continue
         try:
             posts.append(LinePost(number, decode_post(line), line))
@@ -150,9 +153,17 @@ def _quarantine(reason: str, origin: str, line: int, batch_id: str, raw: bytes) 
     )
 
 
-def enrich_batch(lines: Iterable[bytes], analyzers: Analyzers, *, origin: str, batch_id: str) -> EnrichedBatch:
-    """Decode, validate and analyze one raw batch (no de-duplication)."""
-    posts, bad = decode_lines(lines, origin=origin, batch_id=batch_id)
+def enrich_batch(
+    lines: Iterable[bytes],
+    analyzers: Analyzers,
+    *,
+    origin: str,
+    batch_id: str,
+    numbers: Iterable[int] | None = None,
+) -> EnrichedBatch:
+    """Decode, validate and analyze one raw batch (no de-duplication); ``numbers`` as in
+    :func:`decode_lines`."""
+    posts, bad = decode_lines(lines, origin=origin, batch_id=batch_id, numbers=numbers)
     result = enrich_posts(posts, analyzers, origin=origin, batch_id=batch_id)
     result.quarantined[:0] = bad
     result.counts.quarantined += len(bad)

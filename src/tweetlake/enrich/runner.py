@@ -2,9 +2,10 @@
 
 It picks up the manifests in ``raw/_pending`` in batch order. For each batch:
 
-1. read the raw lines and decode them; invalid lines go to quarantine;
-2. drop posts the lake already holds, or that appear twice in the batch (key: platform + id);
-3. analyze the rest (:func:`~tweetlake.enrich.core.enrich_posts`, the pure function);
+1. read the raw lines, and decode each line's key only (platform + id);
+2. drop posts the lake already holds, or that appear twice in the batch or in a batch in flight;
+3. analyze the rest (:func:`~tweetlake.enrich.core.enrich_batch`, the pure function, which
+   decodes and validates each post; invalid lines go to quarantine), in pieces across workers;
 4. record the files it is about to write in ``_catalog/inflight.json``;
 5. write the table files, named from the batch (``part-<batch>.parquet``), the enrich-stage
    quarantine file, and the keys of the new posts;
@@ -37,17 +38,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import msgspec
 import numpy as np
 import pyarrow as pa
 
 from tweetlake import lake
 from tweetlake.analyzers import Analyzers, AnalyzerSpec, load_analyzers
 from tweetlake.delivery.batcher import BatchManifest, decode_manifest
-from tweetlake.enrich.core import EnrichedBatch, LinePost, decode_lines, enrich_posts, merge_batches
+from tweetlake.enrich.core import EnrichedBatch, enrich_batch, merge_batches
 from tweetlake.errors import ConfigError, LakeError
 from tweetlake.progress import Reporter, SilentReporter
 from tweetlake.quarantine import QuarantineRecord, encode_quarantine
-from tweetlake.record import decode_post, post_key
+from tweetlake.record import decode_key
 from tweetlake.runtime import configure_process
 from tweetlake.storage import Storage
 from tweetlake.tables.catalog import KEYS, LOCK, Catalog, CatalogState, Commit, FileEntry, KeyIndex
@@ -72,7 +74,7 @@ class EnrichTotals:
     duplicates: int = 0
     quarantined: int = 0
     seconds: float = 0.0
-    """Time spent enriching, after start-up (workers loading their models)."""
+    """Time from the end of start-up (loading the models) to the last commit."""
     startup_seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -170,19 +172,16 @@ class Enricher:
         self._since_checkpoint = 0
         try:
             with self._writer() as (state, keys):
-                if pool is not None:
-                    # Load the models in every worker before timing (or taking posts from a source).
-                    list(pool.map(_ready, range(self.workers)))
+                # Load the models (in every worker) before timing, or taking posts from a source.
+                analysis = _InProcess(self.analyzers) if pool is None else _Workers(pool, self.workers)
                 self.totals.startup_seconds = time.monotonic() - warm
                 self.ready.set()
-                started = time.monotonic()
-                self._loop(state, keys, follow, stop, poll_interval, pool, started)
+                self._loop(state, keys, follow, stop, poll_interval, analysis, time.monotonic())
                 if self._since_checkpoint:
                     self.catalog.checkpoint(state, keys)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
-        self.totals.seconds = time.monotonic() - warm - self.totals.startup_seconds
         return self.totals
 
     def _loop(
@@ -192,7 +191,7 @@ class Enricher:
         follow: bool,
         stop: threading.Event,
         poll_interval: float,
-        pool: ProcessPoolExecutor | None,
+        analysis: _Analysis,
         started: float,
     ) -> None:
         while True:
@@ -200,12 +199,7 @@ class Enricher:
             if names:
                 self.idle.clear()
             self.reporter.total("enrich", self.totals.batches + len(names))
-            if pool is None:
-                for name in names:
-                    self._process(name, state, keys)
-                    self._after_commit(state, keys, started)
-            else:
-                self._drain_parallel(names, state, keys, pool, started)
+            self._drain(names, state, keys, analysis, started)
             if follow and self.compaction is not None and self.compaction.due(state):
                 compact_tables(self.storage, self.catalog, state, self.compaction)
             if not follow or (stop.is_set() and not self.pending()):
@@ -222,81 +216,78 @@ class Enricher:
             self._since_checkpoint = 0
         self.totals.seconds = time.monotonic() - started
 
-    def _drain_parallel(
-        self, names: list[str], state: CatalogState, keys: KeyIndex, pool: ProcessPoolExecutor, started: float
+    def _drain(
+        self, names: list[str], state: CatalogState, keys: KeyIndex, analysis: _Analysis, started: float
     ) -> None:
-        """Analyse each batch in one piece per worker, keeping every worker busy with up to two
-        pieces; commit whole batches strictly in batch order.
+        """Analyse each batch in pieces (one per worker), keeping every worker busy with up to
+        two pieces; commit whole batches strictly in batch order.
 
         Splitting a batch lets all workers work on it at once: a small batch lands sooner, and
-        the last batch of a run does not leave a worker idle. De-duplication stays in this
-        process and also counts the posts of batches still in flight, so the tables are the same
-        as a one-process run. (One difference: a post whose analysis fails is not retried when
-        a copy of it is in a batch already in flight.)
+        the last batch of a drain (cut finer still) does not leave a worker idle. De-duplication
+        stays in this process and also counts the posts of batches still in flight, so the
+        tables are the same whatever the number of workers.
         """
-        in_flight: set[int] = set()
-        queue: deque[tuple[_Prepared, list[Future[EnrichedBatch]]]] = deque()
+        claims: set[int] = set()
+        queue: deque[_Prepared] = deque()
         tasks = 0
-        for name in names:
-            prepared = self._prepare(name, keys, in_flight)
+        for index, name in enumerate(names):
+            prepared = self._prepare(name, keys, claims)
             if prepared is None:
                 continue
-            lines = [(item.line, item.raw) for item in prepared.fresh]
-            pieces = [
-                pool.submit(_analyze, piece, prepared.origin, prepared.batch_id)
-                for piece in _split(lines, self.workers, PIECE_MIN_POSTS)
-            ]
-            queue.append((prepared, pieces))
-            tasks += len(pieces)
-            while tasks >= 2 * self.workers:
-                tasks -= self._finish_oldest(queue, state, keys, started, in_flight)
+            parts = analysis.parts(last=index == len(names) - 1)
+            for piece in _split(prepared.lines, parts, PIECE_MIN_POSTS):
+                prepared.pieces.append(analysis.submit(piece, prepared.origin, prepared.batch_id))
+            prepared.submitted = len(prepared.pieces)
+            queue.append(prepared)
+            tasks += prepared.submitted
+            while tasks >= analysis.depth:
+                tasks -= self._finish_oldest(queue, state, keys, started, claims, analysis)
         while queue:
-            self._finish_oldest(queue, state, keys, started, in_flight)
+            self._finish_oldest(queue, state, keys, started, claims, analysis)
 
     def _finish_oldest(
         self,
-        queue: deque[tuple[_Prepared, list[Future[EnrichedBatch]]]],
+        queue: deque[_Prepared],
         state: CatalogState,
         keys: KeyIndex,
         started: float,
-        in_flight: set[int],
+        claims: set[int],
+        analysis: _Analysis,
     ) -> int:
-        """Wait for the oldest batch's pieces, commit it, and return how many pieces it had."""
-        prepared, pieces = queue.popleft()
-        self._finish(prepared, merge_batches([piece.result() for piece in pieces]), state, keys)
-        # Its posts are in the committed key set now: keep only the keys of batches in flight,
-        # so a long backlog does not grow this set.
-        in_flight.difference_update(prepared.keys)
+        """Wait for the oldest batch's pieces, commit it, and return how many pieces it was cut in."""
+        prepared = queue.popleft()
+        results: list[EnrichedBatch] = []
+        waiting = prepared.pieces
+        while waiting:
+            done = [piece.result() for piece in waiting]
+            results += done
+            waiting = [f for result in done for f in _release(prepared, result, queue, claims, analysis)]
+        self._finish(prepared, merge_batches(results), state, keys)
+        # Its posts are in the committed key set now: claims keep only the keys of batches in
+        # flight, so a long backlog does not grow the set.
+        claims.difference_update(prepared.keys.values())
         self._after_commit(state, keys, started)
-        return len(pieces)
+        return prepared.submitted
 
     # -- one batch ---------------------------------------------------------------------------------
-    def _process(self, name: str, state: CatalogState, keys: KeyIndex) -> None:
-        prepared = self._prepare(name, keys)
-        if prepared is not None:
-            result = enrich_posts(prepared.fresh, self.analyzers, origin=prepared.origin, batch_id=prepared.batch_id)
-            self._finish(prepared, result, state, keys)
-
-    def _prepare(self, name: str, keys: KeyIndex, in_flight: set[int] | None = None) -> _Prepared | None:
-        """Steps 1 and 2: read, decode, and drop what the lake (or an earlier batch in flight) holds."""
+    def _prepare(self, name: str, keys: KeyIndex, claims: set[int]) -> _Prepared | None:
+        """Steps 1 and 2: read the lines, and hold back those whose post the lake (or an earlier
+        line in flight) already has. Only the keys are decoded here: the analysis decodes and
+        validates each post, in the worker."""
         manifest_path = f"{lake.PENDING}/{name}"
         try:
             manifest = decode_manifest(self.storage.read_bytes(manifest_path))
         except FileNotFoundError:
             return None  # another (stopped) writer finished it between list and read
-        origin = manifest.data or manifest_path
-        # 1. read and decode
-        items, bad = decode_lines(self._read_lines(manifest), origin=origin, batch_id=manifest.batch_id)
-        # 2. de-duplicate
-        fresh, fresh_keys, duplicates = _deduplicate(items, keys, in_flight)
-        return _Prepared(name, manifest, origin, fresh, fresh_keys, bad, duplicates)
+        prepared = _Prepared(name, manifest, manifest.data or manifest_path)
+        _claim(prepared, self._read_lines(manifest), keys, claims)
+        return prepared
 
     def _finish(self, prepared: _Prepared, result: EnrichedBatch, state: CatalogState, keys: KeyIndex) -> None:
         """Steps 4 to 7: write the outputs, commit, and retire the manifest."""
         manifest, batch_id = prepared.manifest, prepared.batch_id
-        quarantined = prepared.bad + result.quarantined
-        key_of = dict(zip((item.line for item in prepared.fresh), prepared.keys, strict=True))
-        new_keys = np.array([key_of[line] for line in result.lines], dtype=np.uint64)
+        quarantined = sorted(result.quarantined, key=lambda record: record.line or 0)
+        new_keys = np.array([prepared.keys[line] for line in result.lines], dtype=np.uint64)
         # 4. + 5. write outputs
         adds, quarantine_path, keys_path = self._write_outputs(batch_id, result, quarantined, new_keys)
         # 6. commit
@@ -360,7 +351,7 @@ class Enricher:
             "sentiment": result.sentiment,
             "entities": result.entities,
             # the batch's counts per hour, committed with its rows (tables/rollups.py)
-            **(result.rollups or rollup_batch(result.tweets, result.entities)),
+            **result.rollups,
         }
         planned: list[tuple[str, str, pa.Table]] = []
         for table_name, table in tables.items():
@@ -417,12 +408,61 @@ def _ready(_: int) -> bool:
 
 
 def _analyze(lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> EnrichedBatch:
-    """Step 3 in a worker: the pure function, on the batch's fresh posts."""
+    """Step 3 in a worker."""
     assert _WORKER_ANALYZERS is not None, "worker not initialised"
-    items = [LinePost(number, decode_post(raw), raw) for number, raw in lines]
-    result = enrich_posts(items, _WORKER_ANALYZERS, origin=origin, batch_id=batch_id)
-    result.rollups = rollup_batch(result.tweets, result.entities)  # here, in parallel, not in the writer
+    return analyze_piece(_WORKER_ANALYZERS, lines, origin, batch_id)
+
+
+def analyze_piece(analyzers: Analyzers, lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> EnrichedBatch:
+    """Step 3: the pure function on a piece of a batch's numbered lines, plus the piece's rollup
+    rows (computed here, beside the analysis, rather than in the single writer)."""
+    result = enrich_batch(
+        [raw for _, raw in lines], analyzers, origin=origin, batch_id=batch_id, numbers=[n for n, _ in lines]
+    )
+    result.rollups = rollup_batch(result.tweets, result.entities)
     return result
+
+
+class _Analysis:
+    """Where the pieces of a batch are analysed: in this process, or in worker processes."""
+
+    #: How many pieces may be submitted and not yet committed.
+    depth = 1
+
+    def parts(self, *, last: bool) -> int:
+        """How many pieces to cut a batch in (``last``: nothing else is pending)."""
+        return 1
+
+    def submit(self, lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> Future[EnrichedBatch]:
+        raise NotImplementedError
+
+
+class _InProcess(_Analysis):
+    """One worker: each piece is analysed at once, here."""
+
+    def __init__(self, analyzers: Analyzers) -> None:
+        self.analyzers = analyzers
+
+    def submit(self, lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> Future[EnrichedBatch]:
+        future: Future[EnrichedBatch] = Future()
+        future.set_result(analyze_piece(self.analyzers, lines, origin, batch_id))
+        return future
+
+
+class _Workers(_Analysis):
+    """Worker processes; each holds up to two pieces, so none waits for the writer."""
+
+    def __init__(self, pool: ProcessPoolExecutor, workers: int) -> None:
+        list(pool.map(_ready, range(workers)))  # every worker has loaded its models
+        self.pool, self.workers, self.depth = pool, workers, 2 * workers
+
+    def parts(self, *, last: bool) -> int:
+        # The last batch of a drain is cut finer, so that at its end no worker waits long for
+        # another one's piece.
+        return 2 * self.workers if last else self.workers
+
+    def submit(self, lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> Future[EnrichedBatch]:
+        return self.pool.submit(_analyze, lines, origin, batch_id)
 
 
 def _split(lines: list[tuple[int, bytes]], parts: int, minimum: int) -> list[list[tuple[int, bytes]]]:
@@ -449,26 +489,65 @@ def _pool(workers: int, spec: AnalyzerSpec) -> ProcessPoolExecutor:
     )
 
 
-def _deduplicate(
-    items: list[LinePost], keys: KeyIndex, in_flight: set[int] | None = None
-) -> tuple[list[LinePost], list[int], int]:
-    """Drop posts already committed, already in an earlier batch in flight, or repeated here.
-
-    Returns the fresh posts, their keys, and how many were dropped."""
-    if not items:
-        return [], [], 0
-    hashes = np.array([post_key(i.post.platform, i.post.id) for i in items], dtype=np.uint64)
-    seen = keys.contains(hashes)
-    fresh: list[LinePost] = []
-    fresh_keys: list[int] = []
-    in_batch: set[int] = set() if in_flight is None else in_flight
-    for item, value, already in zip(items, hashes.tolist(), seen.tolist(), strict=True):
-        if already or value in in_batch:
+def _claim(prepared: _Prepared, raw: list[bytes], keys: KeyIndex, claims: set[int]) -> None:
+    """Sort a batch's lines (step 2): a line whose key the lake has is a duplicate; the first
+    line of a key not yet committed claims it, and later copies (here or in later batches in
+    flight) are held back as duplicates; a line without a key is analysed, to be quarantined
+    with the reason its decoding gives."""
+    numbered: list[tuple[int, bytes]] = []
+    found: list[int | None] = []
+    for number, line in enumerate(raw, start=1):
+        if not line or line.isspace():
             continue
-        in_batch.add(value)
-        fresh.append(item)
-        fresh_keys.append(value)
-    return fresh, fresh_keys, len(items) - len(fresh)
+        try:
+            found.append(decode_key(line))
+        except msgspec.DecodeError:
+            found.append(None)
+        numbered.append((number, line))
+    committed = keys.contains(np.array([k for k in found if k is not None], dtype=np.uint64)).tolist()
+    position = 0
+    for (number, line), key in zip(numbered, found, strict=True):
+        if key is None:
+            prepared.lines.append((number, line))
+            continue
+        position += 1
+        if committed[position - 1]:
+            prepared.duplicates += 1
+        elif key in claims:
+            prepared.duplicates += 1
+            prepared.held.setdefault(key, []).append((number, line))
+        else:
+            claims.add(key)
+            prepared.keys[number] = key
+            prepared.lines.append((number, line))
+
+
+def _release(
+    prepared: _Prepared, result: EnrichedBatch, queue: deque[_Prepared], claims: set[int], analysis: _Analysis
+) -> list[Future[EnrichedBatch]]:
+    """A line that was quarantined gives up its key: the next copy held back as its duplicate
+    (later in this batch, or in a later batch in flight) is analysed instead, so an invalid
+    copy never hides a valid one. Returns the analyses of copies in this batch, to wait for."""
+    waiting: list[Future[EnrichedBatch]] = []
+    for record in result.quarantined:
+        key = prepared.keys.pop(record.line or 0, None)
+        if key is None:
+            continue
+        holder = next((p for p in (prepared, *queue) if key in p.held), None)
+        if holder is None:
+            claims.discard(key)
+            continue
+        number, line = holder.held[key].pop(0)
+        if not holder.held[key]:
+            del holder.held[key]
+        holder.keys[number] = key
+        holder.duplicates -= 1
+        future = analysis.submit([(number, line)], holder.origin, holder.batch_id)
+        if holder is prepared:
+            waiting.append(future)
+        else:
+            holder.pieces.append(future)
+    return waiting
 
 
 @dataclass
@@ -476,11 +555,16 @@ class _Prepared:
     name: str
     manifest: BatchManifest
     origin: str
-    fresh: list[LinePost]
-    keys: list[int]
-    """The de-duplication key of each fresh post."""
-    bad: list[QuarantineRecord]
-    duplicates: int
+    lines: list[tuple[int, bytes]] = field(default_factory=list)
+    """The lines to analyse, with their numbers in the raw file."""
+    keys: dict[int, int] = field(default_factory=dict)
+    """Line number → key, for the lines that claimed their key."""
+    held: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict)
+    """Key → the copies held back while a line not yet committed claims that key."""
+    duplicates: int = 0
+    pieces: list[Future[EnrichedBatch]] = field(default_factory=list)
+    submitted: int = 0
+    """How many pieces the batch was cut in (more may be added to analyse released copies)."""
 
     @property
     def batch_id(self) -> str:
