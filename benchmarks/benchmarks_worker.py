@@ -10,6 +10,7 @@ from typing import Any
 from tweetlake.analyzers import AnalyzerSpec, load_analyzers
 from tweetlake.analyzers.base import primary_language
 from tweetlake.record import decode_post
+from tweetlake.runtime import freeze_loaded
 
 _START: Any = None
 
@@ -50,6 +51,7 @@ def analyse_lines(lines: list[bytes], spec: AnalyzerSpec, batch: int = 1000) -> 
     sentiment and entities on the posts whose language each supports."""
     analyzers = load_analyzers(spec.sentiment, spec.entities, spec.langid)
     posts = [decode_post(line) for line in lines]
+    freeze_loaded()  # as an analyzer worker does after loading its models
     wait_for_start()
     started = time.perf_counter()
     for i in range(0, len(posts), batch):

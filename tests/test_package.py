@@ -30,3 +30,19 @@ def test_the_command_gives_arrow_the_system_allocator_unless_told_otherwise() ->
     env["ARROW_DEFAULT_MEMORY_POOL"] = "jemalloc"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert run.stdout.strip() == "jemalloc"
+
+
+def test_loaded_objects_leave_the_collectors_scans_and_garbage_is_not_kept() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, weakref; from tweetlake.runtime import freeze_loaded\n"
+        "class Node: pass\n"
+        "kept = [Node() for _ in range(1000)]\n"
+        "garbage = Node(); garbage.me = garbage; probe = weakref.ref(garbage); del garbage\n"
+        "freeze_loaded()\n"
+        "print(gc.get_freeze_count() >= 1000, probe() is None)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "True"]

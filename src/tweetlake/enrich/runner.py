@@ -50,7 +50,7 @@ from tweetlake.errors import ConfigError, LakeError
 from tweetlake.progress import Reporter, SilentReporter
 from tweetlake.quarantine import QuarantineRecord, encode_quarantine
 from tweetlake.record import decode_key
-from tweetlake.runtime import configure_process
+from tweetlake.runtime import configure_process, freeze_loaded
 from tweetlake.storage import Storage
 from tweetlake.tables.catalog import KEYS, LOCK, Catalog, CatalogState, Commit, FileEntry, KeyIndex
 from tweetlake.tables.compact import CompactionPolicy, compact_tables
@@ -383,6 +383,7 @@ def _init_worker(spec: AnalyzerSpec, parent: int, loaded: threading.Barrier) -> 
     _die_with_parent(parent)
     configure_process()
     _WORKER_ANALYZERS = load_analyzers(spec.sentiment, spec.entities, spec.langid)
+    freeze_loaded()
     # A worker holds nothing to flush or close: skip the interpreter's teardown of its models
     # (freeing them object by object made stopping the pool take most of a second).
     atexit.register(os._exit, 0)
