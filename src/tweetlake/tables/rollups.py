@@ -165,12 +165,11 @@ def _facet_rows(tweets: pa.Table, entities: pa.Table, posts: pa.Table) -> pa.Tab
         pairs = pa.table({"post": pc.list_parent_indices(values), "value": pc.list_flatten(values)})
         pairs = pairs.group_by(["post", "value"], use_threads=False).aggregate([])  # once per post
         pieces.append(_facet(pairs, facet, posts))
-    index = pa.table(
-        {"platform": tweets["platform"], "id": tweets["id"], "post": pa.array(range(tweets.num_rows), pa.int64())}
-    )
-    found = entities.join(index, ["platform", "id"], use_threads=False)
-    found = found.group_by(["post", "type", "entity"], use_threads=False).aggregate([])
-    pieces.append(_facet(found.rename_columns({"entity": "value"}), "entity", posts))
+    # Each entity row's post, by its key (platform and id are unique among a batch's posts).
+    post = pc.index_in(_post_key(entities), value_set=_post_key(tweets)).cast(pa.int64())
+    found = pa.table({"post": post, "type": entities["type"], "value": entities["entity"]})
+    found = found.filter(pc.is_valid(post)).group_by(["post", "type", "value"], use_threads=False).aggregate([])
+    pieces.append(_facet(found, "entity", posts))
     notable = pc.greater_equal(pc.fill_null(tweets["followers"], -1), NOTABLE_FOLLOWERS)
     authors = pa.table(
         {
@@ -181,7 +180,8 @@ def _facet_rows(tweets: pa.Table, entities: pa.Table, posts: pa.Table) -> pa.Tab
         }
     )
     pieces.append(_facet(authors, "author", posts))
-    rows = pa.concat_tables(pieces).filter(pc.is_valid(pc.field("value")))
+    rows = pa.concat_tables(pieces)
+    rows = rows.filter(pc.is_valid(rows["value"]))
     grouped = rows.group_by(["hour_start", "facet", "type", "value", *_DIMENSIONS], use_threads=False).aggregate(
         [
             ([], "count_all"),
@@ -200,6 +200,10 @@ def _facet_rows(tweets: pa.Table, entities: pa.Table, posts: pa.Table) -> pa.Tab
             "name_max": "name",
         }
     )
+
+
+def _post_key(table: pa.Table) -> pa.ChunkedArray:
+    return pc.binary_join_element_wise(table["platform"], table["id"], "\x00")
 
 
 def _facet(pairs: pa.Table, facet: str, posts: pa.Table) -> pa.Table:
