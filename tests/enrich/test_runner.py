@@ -10,6 +10,7 @@ from tweetlake import lake
 from tweetlake.analyzers import Analyzers
 from tweetlake.analyzers.fake import FaultyAnalyzer
 from tweetlake.delivery.batcher import DeliveryLimits
+from tweetlake.enrich.core import EnrichedBatch
 from tweetlake.enrich.runner import Enricher
 from tweetlake.pipeline import ingest
 from tweetlake.query.engine import QueryEngine
@@ -137,11 +138,21 @@ def test_checkpoint_folds_the_log_and_readers_see_the_same(storage: Storage, fak
     assert len(_ids(storage, "tweets")) == 600 and lake_status(storage).duplicates == 600
 
 
-def test_two_worker_processes_give_the_same_tables(tmp_path: Path) -> None:
+def test_two_worker_processes_give_the_same_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
     from tweetlake.analyzers import AnalyzerSpec, load_analyzers
+    from tweetlake.enrich import runner
 
+    monkeypatch.setattr(runner, "PIECE_MAX_POSTS", 100)
+    merged: list[int] = []
+    merge = runner.merge_batches
+
+    def counted(pieces: list[EnrichedBatch]) -> EnrichedBatch:
+        merged.append(len(pieces))
+        return merge(pieces)
+
+    monkeypatch.setattr(runner, "merge_batches", counted)
     one = Storage(tmp_path / "one")
     # Batches of 250 posts: each is analysed in two pieces, one per worker, then merged.
     ingest(one, SyntheticSource(seed=12, count=1200), limits=DeliveryLimits(max_records=250))
@@ -155,6 +166,7 @@ def test_two_worker_processes_give_the_same_tables(tmp_path: Path) -> None:
     Enricher(one, load_analyzers("wordlist", "none", False)).run()
     totals = Enricher(two, load_analyzers("wordlist", "none", False), workers=2, spec=spec).run()
     assert totals.posts == 1230 and totals.duplicates == 30
+    assert merged.count(2) >= 4  # the batches of 250 were analysed in two pieces
 
     def snapshot(storage: Storage) -> list[tuple[object, ...]]:
         with QueryEngine(storage) as engine:

@@ -65,6 +65,10 @@ log = logging.getLogger(__name__)
 #: A batch is split across the workers in pieces of at least this many posts (smaller pieces
 #: cost more in hand-over than they gain in parallelism).
 PIECE_MIN_POSTS = 100
+#: While more batches wait, a batch is cut only into pieces of up to this many posts: each
+#: piece costs a few milliseconds of fixed work (its tables and rollups, the hand-over), and
+#: the workers are kept busy by the batches behind it anyway.
+PIECE_MAX_POSTS = 1_000
 
 
 @dataclass
@@ -234,7 +238,7 @@ class Enricher:
             prepared = self._prepare(name, keys, claims)
             if prepared is None:
                 continue
-            parts = analysis.parts(last=index == len(names) - 1)
+            parts = analysis.parts(len(prepared.lines), last=index == len(names) - 1)
             for piece in _split(prepared.lines, parts, PIECE_MIN_POSTS):
                 prepared.pieces.append(analysis.submit(piece, prepared.origin, prepared.batch_id))
             prepared.submitted = len(prepared.pieces)
@@ -430,8 +434,8 @@ class _Analysis:
     #: How many pieces may be submitted and not yet committed.
     depth = 1
 
-    def parts(self, *, last: bool) -> int:
-        """How many pieces to cut a batch in (``last``: nothing else is pending)."""
+    def parts(self, lines: int, *, last: bool) -> int:
+        """How many pieces to cut a batch of ``lines`` in (``last``: nothing else is pending)."""
         return 1
 
     def submit(self, lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> Future[EnrichedBatch]:
@@ -457,10 +461,12 @@ class _Workers(_Analysis):
         list(pool.map(_ready, range(workers)))  # every worker has loaded its models
         self.pool, self.workers, self.depth = pool, workers, 2 * workers
 
-    def parts(self, *, last: bool) -> int:
+    def parts(self, lines: int, *, last: bool) -> int:
         # The last batch of a drain is cut finer, so that at its end no worker waits long for
-        # another one's piece.
-        return 2 * self.workers if last else self.workers
+        # another one's piece; the others no finer than needed.
+        if last:
+            return 2 * self.workers
+        return min(self.workers, -(-lines // PIECE_MAX_POSTS))
 
     def submit(self, lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> Future[EnrichedBatch]:
         return self.pool.submit(_analyze, lines, origin, batch_id)
