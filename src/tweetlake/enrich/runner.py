@@ -223,8 +223,8 @@ class Enricher:
     def _drain(
         self, names: list[str], state: CatalogState, keys: KeyIndex, analysis: _Analysis, started: float
     ) -> None:
-        """Analyse each batch in pieces (one per worker), keeping every worker busy with up to
-        two pieces; commit whole batches strictly in batch order.
+        """Analyse each batch in pieces (``_Analysis.parts``), keeping every worker busy with up
+        to two pieces; commit whole batches strictly in batch order.
 
         Splitting a batch lets all workers work on it at once: a small batch lands sooner, and
         the last batch of a drain (cut finer still) does not leave a worker idle. De-duplication
