@@ -49,6 +49,14 @@ def test_post_text_comes_back_verbatim(client: TestClient) -> None:
     assert rows[0]["text"].startswith(HOSTILE)
 
 
+def test_posts_without_a_sentiment_label_say_why(client: TestClient) -> None:
+    rows = client.get("/api/posts", params={"size": 200}).json()["rows"]
+    unlabelled = [r for r in rows if r["sentiment"] is None]  # the fake scores English only
+    assert unlabelled and len(unlabelled) < len(rows)
+    assert all("not supported" in r["sentiment_reason"] for r in unlabelled)
+    assert all(r["sentiment_reason"] is None for r in rows if r["sentiment"] is not None)
+
+
 def test_bad_filters_and_writes_are_refused(client: TestClient) -> None:
     assert client.get("/api/summary", params={"range": "forever"}).status_code == 400
     assert "unknown filter" in client.get("/api/summary", params={"colour": "red"}).json()["error"]

@@ -564,16 +564,21 @@ class Dashboard:
         rows = _records(page_rows)[:size]
         # The page's sentiment reasons and entities: rows of the same posts, found by time and id.
         span = [min(times), max(times), [r["id"] for r in rows]]
-        reasons = {
-            (r["platform"], r["id"]): r["sentiment_reason"]
-            for r in _records(
-                self._run(
-                    "SELECT platform, id, sentiment_reason FROM sentiment "
-                    "WHERE created_ts BETWEEN ? AND ? AND id IN (SELECT unnest(?::VARCHAR[]))",
-                    span,
+        # A sentiment row has a reason exactly when it has no label (enrich/core.py), and the
+        # tweets row carries the label: only unlabelled posts need their reason looked up.
+        unlabelled = [r["id"] for r in rows if r["sentiment"] is None]
+        reasons = {}
+        if unlabelled:
+            reasons = {
+                (r["platform"], r["id"]): r["sentiment_reason"]
+                for r in _records(
+                    self._run(
+                        "SELECT platform, id, sentiment_reason FROM sentiment "
+                        "WHERE created_ts BETWEEN ? AND ? AND id IN (SELECT unnest(?::VARCHAR[]))",
+                        [*span[:2], unlabelled],
+                    )
                 )
-            )
-        }
+            }
         entities = self._run(
             "SELECT platform, id, entity, type, score, begin_offset, end_offset FROM entities "
             "WHERE created_ts BETWEEN ? AND ? AND id IN (SELECT unnest(?::VARCHAR[])) ORDER BY begin_offset",
