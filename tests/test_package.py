@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
+import pytest
+
 
 def test_the_package_exports_resolve_and_an_analyzer_worker_does_not_load_duckdb() -> None:
     import subprocess
@@ -46,3 +50,19 @@ def test_loaded_objects_leave_the_collectors_scans_and_garbage_is_not_kept() -> 
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "True"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
+def test_memory_freed_by_a_large_job_goes_back_to_the_system() -> None:
+    import subprocess
+
+    code = (
+        "from tweetlake.runtime import release_memory\n"
+        "def rss(): return int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) // 1024\n"
+        "blocks = [bytes(100_000) for _ in range(3000)]\n"  # 300 MB in blocks glibc keeps in its heap
+        "last = bytes(100_000)\n"  # above them, so the heap's top cannot simply shrink
+        "del blocks\n"
+        "before = rss(); release_memory(); print(before - rss())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert int(out) > 150  # MB returned

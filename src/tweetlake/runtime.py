@@ -6,12 +6,15 @@ package calls these only in processes it owns: the CLI at start-up, and each ana
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import os
+import sys
 
 import pyarrow as pa
 
-__all__ = ["configure_process", "freeze_loaded"]
+__all__ = ["configure_process", "freeze_loaded", "release_memory"]
 
 
 def configure_process() -> None:
@@ -36,3 +39,17 @@ def freeze_loaded() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def release_memory() -> None:
+    """Hand memory freed by a large, short-lived job (compaction) back to the operating system.
+
+    Arrow's system allocator frees with ``free``, and glibc keeps large freed blocks in its
+    heap for reuse: after compacting 500,000 posts a process held ~460 MB of which ~270 MB
+    was free. ``malloc_trim`` returns it (the process dropped to ~190 MB). Nothing else
+    changes, so a library may call this; it does nothing where glibc is absent.
+    """
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+            ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from tweetlake import lake
 from tweetlake.errors import LakeError
 from tweetlake.progress import Reporter, SilentReporter
+from tweetlake.runtime import release_memory
 from tweetlake.storage import Storage
 from tweetlake.tables.catalog import Catalog, CatalogState, Commit, FileEntry
 from tweetlake.tables.rollups import aggregate
@@ -106,6 +107,8 @@ def compact_tables(
                 result.rows += sum(e.rows for e in chunk)
         result.partitions += 1
         reporter.advance("compact", 1)
+    if result.files_before:
+        release_memory()  # the merged tables were freed; give their pages back
     return result
 
 
