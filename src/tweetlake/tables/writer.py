@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,17 +28,19 @@ _ROW_GROUP = 131_072
 _ROW_GROUPS = {"posts_hourly": 16_384, "facets_hourly": 16_384}
 
 
-def parquet_bytes(table: pa.Table, row_group_size: int = _ROW_GROUP) -> bytes:
-    """Serialize a table as Snappy Parquet, in row groups of up to 131,072 rows by default."""
+def parquet_bytes(table: pa.Table, row_group_size: int = _ROW_GROUP, order: pa.Array | None = None) -> bytes:
+    """Serialize a table as Snappy Parquet, in row groups of up to 131,072 rows by default.
+
+    ``order``: row indices to write the rows in (a sort), taken one row group at a time, so
+    no sorted copy of a large table is ever whole in memory."""
     sink = io.BytesIO()
-    pq.write_table(
-        table,
-        sink,
-        compression="snappy",
-        row_group_size=row_group_size,
-        coerce_timestamps="ms",
-        allow_truncated_timestamps=True,
-    )
+    options: dict[str, Any] = {"compression": "snappy", "coerce_timestamps": "ms", "allow_truncated_timestamps": True}
+    if order is None:
+        pq.write_table(table, sink, row_group_size=row_group_size, **options)
+        return sink.getvalue()
+    with pq.ParquetWriter(sink, table.schema, **options) as writer:
+        for start in range(0, len(order), row_group_size):
+            writer.write_table(table.take(order[start : start + row_group_size]), row_group_size=row_group_size)
     return sink.getvalue()
 
 
@@ -57,8 +60,9 @@ def split_by_day(table: pa.Table, column: str) -> Iterator[tuple[str, pa.Table]]
         yield f"dt={day:%Y-%m-%d}", table.filter(pc.equal(days, pa.scalar(day, pa.date32())))
 
 
-def write_file(storage: Storage, path: str, table: pa.Table) -> FileEntry:
-    """Write ``table`` to ``path`` (``<table name>/dt=.../<file>``) atomically."""
-    data = parquet_bytes(table, _ROW_GROUPS.get(path.split("/", 1)[0], _ROW_GROUP))
+def write_file(storage: Storage, path: str, table: pa.Table, order: pa.Array | None = None) -> FileEntry:
+    """Write ``table`` to ``path`` (``<table name>/dt=.../<file>``) atomically, its rows in
+    ``order`` if given (see :func:`parquet_bytes`)."""
+    data = parquet_bytes(table, _ROW_GROUPS.get(path.split("/", 1)[0], _ROW_GROUP), order)
     storage.write_atomic(path, data)
     return FileEntry(path=path, rows=table.num_rows, bytes=len(data))
