@@ -415,10 +415,10 @@ def _ready(_: int) -> bool:
 def _analyze(lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> EnrichedBatch:
     """Step 3 in a worker."""
     assert _WORKER_ANALYZERS is not None, "worker not initialised"
-    return analyze_piece(_WORKER_ANALYZERS, lines, origin, batch_id)
+    return _analyze_piece(_WORKER_ANALYZERS, lines, origin, batch_id)
 
 
-def analyze_piece(analyzers: Analyzers, lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> EnrichedBatch:
+def _analyze_piece(analyzers: Analyzers, lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> EnrichedBatch:
     """Step 3: the pure function on a piece of a batch's numbered lines, plus the piece's rollup
     rows (computed here, beside the analysis, rather than in the single writer)."""
     result = enrich_batch(
@@ -450,7 +450,7 @@ class _InProcess(_Analysis):
 
     def submit(self, lines: list[tuple[int, bytes]], origin: str, batch_id: str) -> Future[EnrichedBatch]:
         future: Future[EnrichedBatch] = Future()
-        future.set_result(analyze_piece(self.analyzers, lines, origin, batch_id))
+        future.set_result(_analyze_piece(self.analyzers, lines, origin, batch_id))
         return future
 
 
