@@ -1,7 +1,9 @@
 """Process-wide settings for the ``tweetlake`` command and its worker processes.
 
 A library should not change a host application's allocators or garbage collector, so the
-package calls these only in processes it owns: the CLI at start-up, and each analyzer worker.
+package calls :func:`configure_process` and :func:`freeze_loaded` only in processes it owns:
+the CLI at start-up, and each analyzer worker. :func:`release_memory` changes nothing a host
+relies on, so compaction calls it wherever it runs.
 """
 
 from __future__ import annotations
