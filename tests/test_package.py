@@ -9,7 +9,6 @@ import pytest
 
 def test_the_package_exports_resolve_and_an_analyzer_worker_does_not_load_duckdb() -> None:
     import subprocess
-    import sys
 
     import tweetlake
 
@@ -22,7 +21,6 @@ def test_the_package_exports_resolve_and_an_analyzer_worker_does_not_load_duckdb
 def test_the_command_gives_arrow_the_system_allocator_unless_told_otherwise() -> None:
     import os
     import subprocess
-    import sys
 
     code = (
         "import pyarrow as pa; from tweetlake.runtime import configure_process; "
@@ -38,7 +36,6 @@ def test_the_command_gives_arrow_the_system_allocator_unless_told_otherwise() ->
 
 def test_loaded_objects_leave_the_collectors_scans_and_garbage_is_not_kept() -> None:
     import subprocess
-    import sys
 
     code = (
         "import gc, weakref; from tweetlake.runtime import freeze_loaded\n"
