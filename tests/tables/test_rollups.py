@@ -42,8 +42,10 @@ SHAPES: list[dict[str, str]] = [
 def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("rollups") / "lake"
     storage = Storage(root)
-    # Eight hours of posts, so windows have whole hours (from the rollups) and partial ones.
-    start = datetime.now(UTC) - timedelta(hours=8)
+    # Eight hours of posts, so windows have whole hours (from the rollups) and partial ones,
+    # four of them on each side of a UTC midnight (so of two `dt=` day folders).
+    midnight = (datetime.now(UTC) - timedelta(hours=5)).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = midnight - timedelta(hours=4)
     keywords = KeywordFilter("ukraine, russia, climate, ai, football")
     for seed in (3, 4):  # two runs: several batches, several files per partition
         source = SyntheticSource(seed=seed, count=2000, start=start + timedelta(seconds=seed), spacing=14.0)
@@ -140,6 +142,47 @@ def test_compaction_and_rebuild_keep_the_answers(lake: Path, tmp_path: Path, mon
     with QueryEngine(storage) as engine:
         for params in SHAPES[:9]:
             assert answers(Dashboard(engine), params) == before[str(params)], params
+
+
+def test_windows_across_midnight_see_both_days(lake: Path) -> None:
+    """Queries bound the day folders (``dt``) as well as the time, so the engine skips whole
+    files: a window across a UTC midnight must still see every post on both sides."""
+    with QueryEngine(Storage(lake)) as engine:
+        dashboard = Dashboard(engine)
+        oldest, newest = dashboard.bounds()
+        assert oldest and newest
+        midnight = newest.replace(hour=0, minute=0, second=0, microsecond=0)
+        assert oldest < midnight - timedelta(hours=2) and midnight + timedelta(hours=2) < newest
+
+        def count(where: str, start: datetime, end: datetime) -> int:
+            sql = f"SELECT count(*) FROM tweets WHERE created_ts BETWEEN ? AND ? AND {where}"
+            return int(engine.execute(sql, [start, end]).rows()[0][0])
+
+        kyiv = "(platform, id) IN (SELECT platform, id FROM entities WHERE entity = 'Kyiv' AND type = 'LOCATION')"
+        shapes = [({}, "TRUE"), ({"keyword": "ukraine"}, "list_contains(matched_keywords, 'ukraine')"),
+                  ({"entity": "Kyiv", "entity_type": "LOCATION"}, kyiv)]  # fmt: skip
+        # Inside hours (edges from the table, whole hours from the rollups) and on the hour.
+        for start, end in [
+            (midnight - timedelta(minutes=97), midnight + timedelta(minutes=83, seconds=5)),
+            (midnight - timedelta(hours=2), midnight + timedelta(hours=1)),
+        ]:
+            window = {"range": "custom", "start": start.isoformat(), "end": end.isoformat()}
+            for params, where in shapes:
+                assert dashboard.summary(Filters.parse({**window, **params}))["posts"] == count(where, start, end)
+        # A page of posts from both days, with each post's entities and sentiment reason.
+        window = {"range": "custom", "start": (midnight - timedelta(minutes=30)).isoformat()}
+        window["end"] = (midnight + timedelta(minutes=10)).isoformat()
+        rows = dashboard.posts(Filters.parse(window), 1, 200)["rows"]
+        newest_first = [datetime.fromisoformat(r["created_ts"].replace("Z", "+00:00")) for r in rows]
+        assert newest_first[-1] < midnight < newest_first[0]
+        expected = dict(
+            engine.execute(
+                "SELECT id, count(*) FROM entities WHERE id IN (SELECT unnest(?::VARCHAR[])) GROUP BY id",
+                [[r["id"] for r in rows]],
+            ).rows()
+        )
+        assert {r["id"]: len(r["entities"]) for r in rows if r["entities"]} == expected
+        assert all((r["sentiment"] is None) == (r["sentiment_reason"] is not None) for r in rows)
 
 
 def test_rollup_rows_count_each_post_once_per_value(lake: Path) -> None:

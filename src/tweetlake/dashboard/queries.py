@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tweetlake.analyzers.base import SENTIMENT_LABELS
@@ -172,21 +172,21 @@ class Dashboard:
         bucket = next((seconds for limit, seconds in _BUCKETS if span <= limit), 7 * 86400)
         return Window(start, end, bucket)
 
-    def where(self, f: Filters, window: Window | None = None, alias: str = "") -> tuple[str, list[Any]]:
-        """The ``WHERE`` clause (fixed fragments) and its bound values for ``tweets``."""
+    def where(
+        self, f: Filters, window: Window | None = None, alias: str = "", *, days: bool = True
+    ) -> tuple[str, list[Any]]:
+        """The ``WHERE`` clause (fixed fragments) and its bound values for ``tweets``.
+
+        ``days=False`` leaves out the partition bounds (see :func:`_time_bounds`), for a clause
+        that will sit inside an ``OR``, where they would keep the time filter out of the scan."""
         p = f"{alias}." if alias else ""
         window = window or self.window(f)
-        clauses: list[str] = []
-        params: list[Any] = []
+        clauses, params = _time_bounds(f"{p}created_ts", window.start, window.end, days=days)
 
         def add(fragment: str, *values: Any) -> None:
             clauses.append(fragment)
             params.extend(values)
 
-        if window.start is not None:
-            add(f"{p}created_ts >= ?", window.start)
-        if window.end is not None:
-            add(f"{p}created_ts <= ?", window.end)
         if f.keyword:
             add(f"list_contains({p}matched_keywords, ?)", f.keyword)
         if f.sentiment == "NONE":
@@ -214,16 +214,12 @@ class Dashboard:
     def _entity_posts(entity: str, entity_type: str | None, window: Window) -> tuple[str, list[Any]]:
         """The (platform, id) of the posts naming ``entity`` in the window (entity rows carry
         their post's time, so the window narrows this subquery too)."""
-        clauses: list[str] = ["entity = ?"]
-        params: list[Any] = [entity]
-        for clause, value in (
-            ("type = ?", entity_type),
-            ("created_ts >= ?", window.start),
-            ("created_ts <= ?", window.end),
-        ):
-            if value is not None:
-                clauses.append(clause)
-                params.append(value)
+        clauses, params = _time_bounds("created_ts", window.start, window.end)
+        clauses.append("entity = ?")
+        params.append(entity)
+        if entity_type is not None:
+            clauses.append("type = ?")
+            params.append(entity_type)
         return f"SELECT platform, id FROM entities WHERE {' AND '.join(clauses)}", params
 
     # -- rollups -----------------------------------------------------------------------------------
@@ -264,11 +260,7 @@ class Dashboard:
 
     def _rollup_where(self, f: Filters, split: Split, *, facet: str | None = None) -> tuple[str, list[Any]]:
         """The ``WHERE`` clause over a rollup table for the rollup part of a split window."""
-        clauses = ["hour_start < ?"]
-        params: list[Any] = [split.high]
-        if split.low is not None:
-            clauses.append("hour_start >= ?")
-            params.append(split.low)
+        clauses, params = _time_bounds("hour_start", split.low, split.high, end_open=True)
         if facet is not None:
             clauses.append("facet = ?")
             params.append(facet)
@@ -303,12 +295,14 @@ class Dashboard:
         parts = [Window(split.high, window.end, window.bucket_seconds)]
         if split.low is not None and window.start is not None and window.start < split.low:
             parts.insert(0, Window(window.start, split.low - timedelta(milliseconds=1), window.bucket_seconds))
-        clauses, params = [], []
+        first, last = parts[0].start, parts[-1].end
+        assert first is not None and last is not None  # a split window has both ends
+        clauses, params = [], [_day(first), _day(last)]
         for part in parts:
-            where, values = self.where(f, part, alias="t")
+            where, values = self.where(f, part, alias="t", days=False)
             clauses.append(f"({where})")
             params += values
-        return f"({' OR '.join(clauses)})", params
+        return f"(t.dt BETWEEN ? AND ? AND ({' OR '.join(clauses)}))", params
 
     def source(self, f: Filters, window: Window) -> tuple[str, list[Any]]:
         """A subquery of (ts, platform, lang, sentiment, keywords, posts, newest) rows whose
@@ -486,7 +480,8 @@ class Dashboard:
             return f"SELECT type, value, 1::BIGINT AS n FROM ({rows})", params
         # Entity rows carry the post's time and platform, so only the other filters need a join.
         if f.only_time():
-            source = f"entities e WHERE {where.replace('t.created_ts', 'e.created_ts')}"
+            # `where` holds only time clauses (and, split, one per edge): moved onto the entities.
+            source = f"entities e WHERE {where.replace('t.created_ts', 'e.created_ts').replace('t.dt', 'e.dt')}"
         elif f.entity and replace(f, entity=None, entity_type=None).only_time():
             # entities that appear with an entity: the entities table joined with itself
             time_where, time_params = self.where(Filters(), window, alias="e")
@@ -563,7 +558,8 @@ class Dashboard:
         times = page_rows.table.column("created_ts").to_pylist()[:size]
         rows = _records(page_rows)[:size]
         # The page's sentiment reasons and entities: rows of the same posts, found by time and id.
-        span = [min(times), max(times), [r["id"] for r in rows]]
+        span_clauses, span_params = _time_bounds("created_ts", min(times), max(times))
+        span = " AND ".join(span_clauses)
         # A sentiment row has a reason exactly when it has no label (enrich/core.py), and the
         # tweets row carries the label: only unlabelled posts need their reason looked up.
         unlabelled = [r["id"] for r in rows if r["sentiment"] is None]
@@ -573,16 +569,16 @@ class Dashboard:
                 (r["platform"], r["id"]): r["sentiment_reason"]
                 for r in _records(
                     self._run(
-                        "SELECT platform, id, sentiment_reason FROM sentiment "
-                        "WHERE created_ts BETWEEN ? AND ? AND id IN (SELECT unnest(?::VARCHAR[]))",
-                        [*span[:2], unlabelled],
+                        f"SELECT platform, id, sentiment_reason FROM sentiment WHERE {span} "
+                        "AND id IN (SELECT unnest(?::VARCHAR[]))",
+                        [*span_params, unlabelled],
                     )
                 )
             }
         entities = self._run(
-            "SELECT platform, id, entity, type, score, begin_offset, end_offset FROM entities "
-            "WHERE created_ts BETWEEN ? AND ? AND id IN (SELECT unnest(?::VARCHAR[])) ORDER BY begin_offset",
-            span,
+            f"SELECT platform, id, entity, type, score, begin_offset, end_offset FROM entities WHERE {span} "
+            "AND id IN (SELECT unnest(?::VARCHAR[])) ORDER BY begin_offset",
+            [*span_params, [r["id"] for r in rows]],
         )
         by_post: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for e in _records(entities):
@@ -678,6 +674,35 @@ def _sentiment_sums(labels: tuple[tuple[str, str], ...]) -> str:
 def _rollup_table(f: Filters) -> str:
     """The rollup that counts posts for these filters."""
     return "facets_hourly" if f.facet() else "posts_hourly"
+
+
+def _time_bounds(
+    column: str, start: datetime | None, end: datetime | None, *, end_open: bool = False, days: bool = True
+) -> tuple[list[str], list[Any]]:
+    """The clauses, and their values, that keep ``column`` in ``[start, end]`` (``[start, end)``
+    with ``end_open``); either bound may be None.
+
+    Each bound is repeated on ``dt``, the UTC day of the row's time and the Hive partition
+    of its file (tables/writer.py), so the engine drops whole files by their folder before it
+    reads their footers. At 10M posts this halves a lookup of a few posts by time. Inside an
+    ``OR`` the day bounds would keep DuckDB from pushing the time filter into the scan, so
+    ``days=False`` leaves them out there (the caller bounds the days outside the ``OR``)."""
+    table = column.rpartition(".")[0]
+    dt = f"{table}.dt" if table else "dt"
+    clauses: list[str] = []
+    params: list[Any] = []
+    if start is not None:
+        clauses += [f"{column} >= ?", f"{dt} >= ?"] if days else [f"{column} >= ?"]
+        params += [start, _day(start)] if days else [start]
+    if end is not None:
+        below = "<" if end_open else "<="
+        clauses += [f"{column} {below} ?", f"{dt} <= ?"] if days else [f"{column} {below} ?"]
+        params += [end, _day(end)] if days else [end]
+    return clauses, params
+
+
+def _day(value: datetime) -> date:
+    return value.astimezone(UTC).date()
 
 
 def _floor_hour(value: datetime) -> datetime:
