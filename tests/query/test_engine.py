@@ -136,3 +136,32 @@ def test_a_lake_on_an_object_store_is_queryable(fake_analyzers: Analyzers, tmp_p
         assert engine.execute("SELECT line, stage FROM quarantine").rows() == [(2, "ingest")]
         with pytest.raises(QueryError):
             engine.execute(f"SELECT * FROM read_csv('{archive}')")
+
+
+def test_files_from_before_a_column_was_added_still_read(storage: Storage, engine: QueryEngine) -> None:
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tweetlake.tables.catalog import LOCK, Catalog, Commit
+    from tweetlake.tables.writer import write_file
+
+    def view_sql() -> str:
+        sql = "SELECT sql FROM duckdb_views() WHERE view_name = 'tweets'"
+        return str(engine.connection().execute(sql).fetchall()[0][0])
+
+    # Every file has today's columns: the view need not match columns by name across files.
+    assert "union_by_name" not in view_sql()
+    # A file from before `tweets` had a sentiment column, holding five more posts.
+    catalog = Catalog(storage)
+    with storage.lock(LOCK, "test"):
+        state = catalog.read()
+        newest = state.table_files("tweets")[-1].path
+        old = pq.read_table(storage.open(newest)).slice(0, 5).drop_columns(["sentiment"])
+        old = old.set_column(old.schema.get_field_index("id"), "id", pa.array([f"old-{i}" for i in range(5)]))
+        entry = write_file(storage, f"{newest.rsplit('/', 1)[0]}/part-older.parquet", old)
+        catalog.commit(state, Commit(seq=0, kind="test", ts=datetime.now(UTC), add={"tweets": [entry]}))
+    assert "union_by_name" in view_sql()
+    sql = "SELECT count(*), count(*) FILTER (WHERE id LIKE 'old-%' AND sentiment IS NULL) FROM tweets"
+    assert engine.execute(sql).rows() == [(305, 5)]
