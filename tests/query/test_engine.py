@@ -100,6 +100,15 @@ def test_row_cap_sets_truncated_and_params_are_bound(engine: QueryEngine) -> Non
     assert injected.rows() == [(0,)]
 
 
+def test_a_bounded_result_read_whole_is_the_streamed_one(engine: QueryEngine) -> None:
+    sql = "SELECT id, created_ts, hashtags FROM tweets WHERE lang = ? ORDER BY id"
+    streamed, whole = (engine.execute(sql, ["en"], bounded=b) for b in (False, True))
+    assert whole.truncated and whole.table.num_rows == 50
+    assert whole.table.equals(streamed.table)
+    with pytest.raises(QueryError, match="not allowed"):
+        engine.execute("DROP VIEW tweets", bounded=True)
+
+
 def test_time_limit_interrupts(storage: Storage, engine: QueryEngine) -> None:
     slow = QueryEngine(storage, timeout=0.3)
     with pytest.raises(QueryError, match="time limit"):

@@ -150,7 +150,7 @@ class Dashboard:
             table, low, high = (
                 ("posts_hourly", "oldest", "newest") if self._rollups() else ("tweets", *["created_ts"] * 2)
             )
-            oldest, newest = self.engine.execute(f"SELECT min({low}), max({high}) FROM {table}").rows()[0]
+            oldest, newest = self._run(f"SELECT min({low}), max({high}) FROM {table}", []).rows()[0]
             self._bounds = (seq, oldest, newest)
         return self._bounds[1], self._bounds[2]
 
@@ -325,7 +325,8 @@ class Dashboard:
         return sql, [*rollup_params, *edge_params]
 
     def _run(self, sql: str, params: list[Any], max_rows: int = 10_000) -> QueryResult:
-        return self.engine.execute(sql, params, max_rows=max_rows)
+        # Every chart's statement is an aggregate or has a LIMIT: its result is small.
+        return self.engine.execute(sql, params, max_rows=max_rows, bounded=True)
 
     # -- charts ------------------------------------------------------------------------------------
     def summary(self, f: Filters) -> dict[str, Any]:
