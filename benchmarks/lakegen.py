@@ -97,6 +97,14 @@ def chunk_tables(
         lang=pa.array(lang.tolist()),
         lang_detected=pa.array(np.zeros(n, bool)),
         sentiment_model=pa.array(["bulk"] * n),
+        # as the enricher writes it: an unlabelled post always says why (enrich/core.py)
+        sentiment_reason=pa.array(
+            [
+                None if s else "not analyzed" if g == "en" else f"language '{g}' not supported by bulk"
+                for s, g in zip(scored, lang, strict=True)
+            ],
+            pa.string(),
+        ),
     )
     per_post = rng.poisson(1.4, n)
     owner = np.repeat(np.arange(n), per_post)
