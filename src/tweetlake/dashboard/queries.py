@@ -558,32 +558,31 @@ class Dashboard:
             return {"page": page, "size": size, "has_more": False, "rows": []}
         times = page_rows.table.column("created_ts").to_pylist()[:size]
         rows = _records(page_rows)[:size]
-        # The page's sentiment reasons and entities: rows of the same posts, found by time and id.
+        # The page's entities and sentiment reasons, in one statement: rows of the same posts,
+        # found by time and id. A sentiment row has a reason exactly when it has no label
+        # (enrich/core.py), and the tweets row carries the label: only unlabelled posts need one.
         span_clauses, span_params = _time_bounds("created_ts", min(times), max(times))
         span = " AND ".join(span_clauses)
-        # A sentiment row has a reason exactly when it has no label (enrich/core.py), and the
-        # tweets row carries the label: only unlabelled posts need their reason looked up.
-        unlabelled = [r["id"] for r in rows if r["sentiment"] is None]
-        reasons = {}
-        if unlabelled:
-            reasons = {
-                (r["platform"], r["id"]): r["sentiment_reason"]
-                for r in _records(
-                    self._run(
-                        f"SELECT platform, id, sentiment_reason FROM sentiment WHERE {span} "
-                        "AND id IN (SELECT unnest(?::VARCHAR[]))",
-                        [*span_params, unlabelled],
-                    )
-                )
-            }
-        entities = self._run(
-            f"SELECT platform, id, entity, type, score, begin_offset, end_offset FROM entities WHERE {span} "
-            "AND id IN (SELECT unnest(?::VARCHAR[])) ORDER BY begin_offset",
-            [*span_params, [r["id"] for r in rows]],
+        sql = (
+            "SELECT 'entity' AS kind, platform, id, entity, type, score, begin_offset, end_offset, "
+            f"NULL AS sentiment_reason FROM entities WHERE {span} AND id IN (SELECT unnest(?::VARCHAR[]))"
         )
+        lookup = [*span_params, [r["id"] for r in rows]]
+        unlabelled = [r["id"] for r in rows if r["sentiment"] is None]
+        if unlabelled:
+            sql += (
+                " UNION ALL SELECT 'reason', platform, id, NULL, NULL, NULL, NULL, NULL, sentiment_reason "
+                f"FROM sentiment WHERE {span} AND id IN (SELECT unnest(?::VARCHAR[]))"
+            )
+            lookup += [*span_params, unlabelled]
         by_post: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for e in _records(entities):
-            by_post.setdefault((e.pop("platform"), e.pop("id")), []).append(e)
+        reasons: dict[tuple[str, str], str | None] = {}
+        for e in _records(self._run(f"{sql} ORDER BY begin_offset", lookup)):
+            key, kind, reason = (e.pop("platform"), e.pop("id")), e.pop("kind"), e.pop("sentiment_reason")
+            if kind == "reason":
+                reasons[key] = reason
+            else:
+                by_post.setdefault(key, []).append(e)
         for r in rows:
             key = (r["platform"], r["id"])
             r["sentiment_reason"] = reasons.get(key)
