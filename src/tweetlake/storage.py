@@ -119,16 +119,39 @@ class Storage:
     # -- writing -----------------------------------------------------------------------------------
     def write_atomic(self, rel: str, data: bytes) -> None:
         """Write ``data`` to ``rel`` so that readers see all of it or none of it."""
+        if not self.is_local:
+            self.fs.pipe_file(self.full(rel), data)
+            return
+        with self.open_atomic(rel) as handle:
+            handle.write(data)
+
+    @contextlib.contextmanager
+    def open_atomic(self, rel: str) -> Iterator[IO[bytes]]:
+        """A file to write ``rel`` through as a stream (data too large to hold as one ``bytes``),
+        with :meth:`write_atomic`'s guarantee: readers see the whole file once the block ends,
+        and nothing of it if the block raises."""
         target = self.full(rel)
         if not self.is_local:
-            self.fs.pipe_file(target, data)
+            # An object store publishes an upload when it completes: abort it on failure (and
+            # remove what a store that publishes early shows, unless it was there before).
+            existed = self.fs.exists(target)
+            remote: Any = self.fs.open(target, "wb")
+            try:
+                yield remote
+            except BaseException:
+                getattr(remote, "discard", remote.close)()
+                if not existed:
+                    with contextlib.suppress(FileNotFoundError):
+                        self.fs.rm_file(target)
+                raise
+            remote.close()
             return
         folder = os.path.dirname(target)
         os.makedirs(folder, exist_ok=True)
         tmp = os.path.join(folder, f"{_TMP_PREFIX}{uuid.uuid4().hex}-{os.path.basename(target)}")
         try:
             with open(tmp, "wb") as handle:
-                handle.write(data)
+                yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import uuid
+
+import pytest
+
 from tweetlake.analyzers import Analyzers
 from tweetlake.delivery.batcher import DeliveryLimits
 from tweetlake.enrich.runner import Enricher
+from tweetlake.errors import LakeError
 from tweetlake.pipeline import ingest
 from tweetlake.query.engine import QueryEngine
 from tweetlake.sources.synthetic import SyntheticSource
 from tweetlake.storage import Storage
 from tweetlake.tables.catalog import LOCK, Catalog
+from tweetlake.tables import compact
 from tweetlake.tables.compact import CompactionPolicy, compact_tables
 
 _SNAPSHOT = {
@@ -22,10 +28,17 @@ def _snapshot(storage: Storage) -> dict[str, list[tuple[object, ...]]]:
         return {t: engine.execute(sql, max_rows=10**7).rows() for t, sql in _SNAPSHOT.items()}
 
 
-def test_compaction_merges_files_without_changing_rows(storage: Storage, fake_analyzers: Analyzers) -> None:
+def _two_streams(storage: Storage, fake_analyzers: Analyzers) -> None:
     for seed in (7, 9):  # two streams over the same hours: files that overlap in time
         ingest(storage, SyntheticSource(seed=seed, count=500), limits=DeliveryLimits(max_records=100))
     Enricher(storage, fake_analyzers).run()
+
+
+@pytest.mark.parametrize("where", ["local", "object store"])
+def test_compaction_merges_files_without_changing_rows(where: str, storage: Storage, fake_analyzers: Analyzers) -> None:
+    if where == "object store":
+        storage = Storage(f"memory://compact-{uuid.uuid4().hex}")
+    _two_streams(storage, fake_analyzers)
     before = _snapshot(storage)
     catalog = Catalog(storage)
     state = catalog.read()
@@ -45,6 +58,23 @@ def test_compaction_merges_files_without_changing_rows(storage: Storage, fake_an
     # the old files are gone from disk, so engines that glob the folder see each row once
     on_disk = storage.walk_files("tweets", ".parquet")
     assert on_disk == [e.path for e in after_state.table_files("tweets")]
+
+
+def test_a_merge_out_of_memory_is_redone_with_more_or_changes_nothing(
+    storage: Storage, fake_analyzers: Analyzers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _two_streams(storage, fake_analyzers)
+    before = _snapshot(storage)
+    catalog = Catalog(storage)
+    files = sorted(storage.walk_files("", ".parquet"))
+    monkeypatch.setattr(compact, "MERGE_MEMORY", ("256KB",))  # too little to sort anything
+    with storage.lock(LOCK, "test"), pytest.raises(LakeError, match="ran out of memory even at 256KB"):
+        compact_tables(storage, catalog, catalog.read(), CompactionPolicy(), min_files=2)
+    assert sorted(storage.walk_files("", ".parquet")) == files and _snapshot(storage) == before
+    monkeypatch.setattr(compact, "MERGE_MEMORY", ("256KB", "256MB"))
+    with storage.lock(LOCK, "test"):
+        compact_tables(storage, catalog, catalog.read(), CompactionPolicy(), min_files=2)
+    assert len(catalog.read().table_files("tweets")) == 1 and _snapshot(storage) == before
 
 
 def test_enrich_follow_compacts_when_files_pile_up(storage: Storage, fake_analyzers: Analyzers) -> None:

@@ -5,10 +5,12 @@ slow to query (150-240x slower for 5,000 files than for 20, measured on this kin
 Compaction merges, per table and partition, runs of files below ``target_rows`` into files of up to
 ``target_rows`` rows, sorted by ``created_ts``. Steps:
 
-1. read the small files of a partition and concatenate them;
-2. check the row count is unchanged, and write the merged file (``compact-<seq>-<id>.parquet``);
-   rollup files are re-aggregated instead (rows of the same hour and dimensions are summed, so
-   the file shrinks while every sum stays the same);
+1. read the small files of a partition, sorted by time (DuckDB sorts within
+   :data:`MERGE_MEMORY` and spills the rest to disk), and write the merged file
+   (``compact-<seq>-<id>.parquet``) a row group at a time as the sorted rows arrive; rollup
+   files are re-aggregated instead (rows of the same hour and dimensions are summed, so the
+   file shrinks while every sum stays the same);
+2. check the row count is unchanged (or delete the merged file and stop);
 3. commit one catalog entry that adds the merged files and removes the small ones (the commit
    point: readers switch from the old files to the new ones all at once);
 4. delete the small files. A reader that listed them just before step 3 retries once.
@@ -21,12 +23,15 @@ from __future__ import annotations
 
 import logging
 import math
+import tempfile
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from tweetlake import lake
@@ -37,11 +42,17 @@ from tweetlake.storage import Storage
 from tweetlake.tables.catalog import Catalog, CatalogState, Commit, FileEntry
 from tweetlake.tables.rollups import aggregate
 from tweetlake.tables.schema import ROLLUP_SCHEMAS, SCHEMAS
-from tweetlake.tables.writer import write_file
+from tweetlake.tables.writer import write_batches, write_file
 
 __all__ = ["CompactionPolicy", "CompactionResult", "compact_tables"]
 
 log = logging.getLogger(__name__)
+
+#: DuckDB's memory for sorting one merge: a larger merge spills to a temporary folder. Should
+#: a merge still run out (rows far wider than posts usually are), it is redone with the next.
+MERGE_MEMORY = ("256MB", "1GB", "4GB")
+#: Rows DuckDB hands over at a time (the writer gathers them into row groups).
+_BATCH_ROWS = 16_384
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,23 +140,26 @@ def _pack(entries: list[FileEntry], target_rows: int) -> list[list[FileEntry]]:
 def _merge(
     storage: Storage, catalog: Catalog, state: CatalogState, table: str, part: str, entries: list[FileEntry]
 ) -> None:
-    merged = pa.concat_tables([pq.read_table(storage.open(e.path), schema=SCHEMAS[table]) for e in entries])  # 1.
     expected = sum(e.rows for e in entries)
-    if merged.num_rows != expected:  # 2.
-        raise LakeError(
-            f"compaction of {table}/{part} read {merged.num_rows} rows, the catalog says {expected}; "
-            "nothing was changed. A table file may have been edited outside tweetlake."
-        )
-    # Rollup rows of the same hour and dimensions add up; table rows are written sorted by
-    # time (a row group at a time: a sorted copy of a million rows would double the memory).
-    order = None
-    if table in ROLLUP_SCHEMAS:
-        merged = aggregate(table, merged)
-    else:
-        order = pc.sort_indices(merged, sort_keys=[("created_ts", "ascending")])
     path = f"{table}/{part}/compact-{state.seq + 1:012d}-{uuid.uuid4().hex[:8]}.parquet"
     catalog.write_inflight(path, [path], [e.path for e in entries])
-    added = write_file(storage, path, merged, order)
+    if table in ROLLUP_SCHEMAS:
+        # Rollup rows of the same hour and dimensions add up: the merge shrinks them.
+        merged = pa.concat_tables([pq.read_table(storage.open(e.path), schema=SCHEMAS[table]) for e in entries])
+        rows = merged.num_rows
+        if rows == expected:
+            added = write_file(storage, path, aggregate(table, merged))
+    else:
+        # Table rows are sorted by time, by DuckDB under a memory limit, and written a row
+        # group at a time as they come: memory stays bounded however large the merge.
+        added = _sorted_merge(storage, table, entries, path)
+        rows = added.rows
+    if rows != expected:  # 2.
+        storage.delete(path)
+        raise LakeError(
+            f"compaction of {table}/{part} read {rows} rows, the catalog says {expected}; "
+            "nothing was changed. A table file may have been edited outside tweetlake."
+        )
     commit = Commit(
         seq=0, kind="compact", ts=datetime.now(UTC), add={table: [added]}, remove={table: [e.path for e in entries]}
     )
@@ -153,3 +167,51 @@ def _merge(
     for entry in entries:  # 4.
         storage.delete(entry.path)
     log.info("compacted %s/%s: %d files -> 1 (%d rows)", table, part, len(entries), expected)
+
+
+def _sorted_merge(storage: Storage, table: str, entries: list[FileEntry], path: str) -> FileEntry:
+    import duckdb  # here, not at the top: the analyzer workers import this module and never merge
+
+    for attempt, memory in enumerate(MERGE_MEMORY, start=1):
+        try:
+            return write_batches(storage, path, SCHEMAS[table], _sorted(storage, table, entries, memory))
+        except duckdb.OutOfMemoryException as exc:  # nothing was written: the file is discarded
+            if attempt == len(MERGE_MEMORY):
+                raise LakeError(
+                    f"compaction of {path.rsplit('/', 1)[0]} ran out of memory even at {memory}: "
+                    f"{str(exc).splitlines()[0]}. Nothing was changed; free memory and run "
+                    "`tweetlake compact` again."
+                ) from None
+            log.warning("compaction of %s needs more than %s; sorting again with more", path, memory)
+    raise AssertionError("unreachable")
+
+
+def _sorted(storage: Storage, table: str, entries: list[FileEntry], memory: str) -> Iterator[pa.RecordBatch]:
+    """The rows of ``entries`` in time order, in batches of :data:`_BATCH_ROWS`.
+
+    DuckDB sorts in at most ``memory`` and spills the rest to a temporary folder."""
+    import duckdb
+
+    schema = SCHEMAS[table]
+    with tempfile.TemporaryDirectory(prefix="tweetlake-compact-") as spill:
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "threads": 2,
+            "memory_limit": memory,
+            "temp_directory": spill,
+        }
+        con = duckdb.connect(":memory:", config=config)
+        try:
+            con.execute("SET enable_progress_bar = false")
+            if storage.is_local:
+                listing = ", ".join("'" + storage.full(e.path).replace("'", "''") + "'" for e in entries)
+                source = f"read_parquet([{listing}], hive_partitioning = false, union_by_name = true)"
+            else:  # DuckDB reads an object store through pyarrow (its httpfs extension is offline)
+                files = [storage.full(e.path) for e in entries]
+                fs = pafs.PyFileSystem(pafs.FSSpecHandler(storage.fs))
+                con.register("merge_source", ds.dataset(files, schema=schema, filesystem=fs, format="parquet"))
+                source = "merge_source"
+            columns = ", ".join(f'"{name}"' for name in schema.names)
+            sql = f"SELECT {columns} FROM {source} ORDER BY created_ts, platform, id"
+            yield from con.sql(sql).to_arrow_reader(_BATCH_ROWS)
+        finally:
+            con.close()
