@@ -129,7 +129,9 @@ class Storage:
     def open_atomic(self, rel: str) -> Iterator[IO[bytes]]:
         """A file to write ``rel`` through as a stream (data too large to hold as one ``bytes``),
         with :meth:`write_atomic`'s guarantee: readers see the whole file once the block ends,
-        and nothing of it if the block raises."""
+        and nothing of it if the block raises. (On an object store the upload is aborted; a
+        store that shows data as it is written, like fsspec's ``memory://``, has the new file
+        removed, so there, write new paths only.)"""
         target = self.full(rel)
         if not self.is_local:
             # An object store publishes an upload when it completes: abort it on failure (and
