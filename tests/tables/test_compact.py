@@ -12,8 +12,8 @@ from tweetlake.pipeline import ingest
 from tweetlake.query.engine import QueryEngine
 from tweetlake.sources.synthetic import SyntheticSource
 from tweetlake.storage import Storage
-from tweetlake.tables.catalog import LOCK, Catalog
 from tweetlake.tables import compact
+from tweetlake.tables.catalog import LOCK, Catalog
 from tweetlake.tables.compact import CompactionPolicy, compact_tables
 
 _SNAPSHOT = {
