@@ -20,7 +20,6 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -200,21 +199,21 @@ def enrich_posts(items: Sequence[LinePost], analyzers: Analyzers, *, origin: str
     counts.enriched = len(keep)
 
     kept_posts = [items[i].post for i in keep]
-    s_model = analyzers.sentiment.name
-    e_model = analyzers.entities.name if analyzers.entities else None
-    sentiment_rows = [_sentiment_row(items[i].post, sentiments[i], s_model, langs[i], detected[i]) for i in keep]
-    entity_rows: list[dict[str, Any]] = []
-    for i in keep:
-        found = entities[i]
-        if isinstance(found, list):
-            entity_rows.extend(_entity_rows(items[i].post, found, e_model or ""))
-    counts.entity_rows = len(entity_rows)
+    e_model = analyzers.entities.name if analyzers.entities else ""
+    sentiment = _sentiment_table(
+        kept_posts,
+        [sentiments[i] for i in keep],
+        analyzers.sentiment.name,
+        [langs[i] for i in keep],
+        [detected[i] for i in keep],
+    )
+    entity_table = _entities_table([(items[i].post, entities[i]) for i in keep], e_model)
+    counts.entity_rows = entity_table.num_rows
     counts.sentiment_unsupported = sum(1 for i in keep if isinstance(sentiments[i], str))
-    labels = [r.get("sentiment") for r in sentiment_rows]
     return EnrichedBatch(
-        tweets=_tweets_table(kept_posts, batch_id, labels),
-        sentiment=pa.Table.from_pylist(sentiment_rows, schema=SENTIMENT),
-        entities=pa.Table.from_pylist(entity_rows, schema=ENTITIES),
+        tweets=_tweets_table(kept_posts, batch_id, sentiment["sentiment"]),
+        sentiment=sentiment,
+        entities=entity_table,
         quarantined=quarantined,
         counts=counts,
         lines=[items[i].line for i in keep],
@@ -272,7 +271,7 @@ def _check_length(out: Sequence[Any], expected: int, name: str) -> None:
         raise RuntimeError(f"analyzer {name} returned {len(out)} results for {expected} texts")
 
 
-def _tweets_table(posts: list[Post], batch_id: str, labels: list[str | None]) -> pa.Table:
+def _tweets_table(posts: list[Post], batch_id: str, labels: pa.ChunkedArray) -> pa.Table:
     # A Post's fields are the table's first columns, in order (record.py): transpose the posts'
     # tuples into columns at C speed, then fix up the few columns that need work.
     names = Post.__struct_fields__
@@ -314,32 +313,50 @@ def _languages(
     return langs, detected
 
 
-def _sentiment_row(
-    post: Post, result: Sentiment | str | None, model: str, lang: str | None, detected: bool
-) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "id": post.id,
-        "text": post.text,
-        "platform": post.platform,
-        "created_ts": post.created_ts,
-        "lang": primary_language(lang),
+def _sentiment_table(
+    posts: list[Post], results: list[Sentiment | str | None], model: str, langs: list[str | None], detected: list[bool]
+) -> pa.Table:
+    """One row per post: its label and scores, or (no label) the reason why not."""
+    scored = [r if isinstance(r, Sentiment) else None for r in results]
+    columns: dict[str, list[Any]] = {
+        "id": [p.id for p in posts],
+        "text": [p.text for p in posts],
+        "sentiment": [s.label if s else None for s in scored],
+        "sentiment_pos_score": [s.positive if s else None for s in scored],
+        "sentiment_neg_score": [s.negative if s else None for s in scored],
+        "sentiment_neu_score": [s.neutral if s else None for s in scored],
+        "sentiment_mixed_score": [s.mixed if s else None for s in scored],
+        "platform": [p.platform for p in posts],
+        "created_ts": [p.created_ts for p in posts],
+        "lang": [primary_language(lang) for lang in langs],
         "lang_detected": detected,
-        "sentiment_model": model,
+        "sentiment_model": [model] * len(posts),
+        "sentiment_reason": [
+            None if s else r if isinstance(r, str) else "not analyzed" for s, r in zip(scored, results, strict=True)
+        ],
     }
-    if isinstance(result, Sentiment):
-        row.update(
-            sentiment=result.label,
-            sentiment_pos_score=result.positive,
-            sentiment_neg_score=result.negative,
-            sentiment_neu_score=result.neutral,
-            sentiment_mixed_score=result.mixed,
-        )
-    else:
-        row["sentiment_reason"] = result if isinstance(result, str) else "not analyzed"
-    return row
+    return pa.table(columns, schema=SENTIMENT)
 
 
-def _entity_rows(post: Post, found: list[Entity], model: str) -> list[dict[str, Any]]:
+def _entities_table(found: list[tuple[Post, list[Entity] | str | None]], model: str) -> pa.Table:
+    """One row per distinct (text, type) entity of each post (see :func:`_best_entities`)."""
+    rows = [(post, key, entity) for post, entities in found if isinstance(entities, list)
+            for key, entity in _best_entities(entities).items()]  # fmt: skip
+    columns: dict[str, list[Any]] = {
+        "id": [post.id for post, _, _ in rows],
+        "entity": [text for _, (text, _), _ in rows],
+        "type": [etype for _, (_, etype), _ in rows],
+        "score": [entity.score for _, _, entity in rows],
+        "platform": [post.platform for post, _, _ in rows],
+        "created_ts": [post.created_ts for post, _, _ in rows],
+        "begin_offset": [entity.begin for _, _, entity in rows],
+        "end_offset": [entity.end for _, _, entity in rows],
+        "entity_model": [model] * len(rows),
+    }
+    return pa.table(columns, schema=ENTITIES)
+
+
+def _best_entities(found: list[Entity]) -> dict[tuple[str, str], Entity]:
     """The reference's rules: de-duplicate on (text, type); drop 1-char digits, ``#`` and ``@``.
 
     Also dropped: hashtags and @mentions, which are data of their own (the ``hashtags`` and
@@ -353,18 +370,4 @@ def _entity_rows(post: Post, found: list[Entity], model: str) -> list[dict[str, 
         key = (text, entity.type)
         if key not in best or entity.score > best[key].score:
             best[key] = entity
-    created: datetime = post.created_ts
-    return [
-        {
-            "id": post.id,
-            "entity": text,
-            "type": etype,
-            "score": entity.score,
-            "platform": post.platform,
-            "created_ts": created,
-            "begin_offset": entity.begin,
-            "end_offset": entity.end,
-            "entity_model": model,
-        }
-        for (text, etype), entity in best.items()
-    ]
+    return best
