@@ -75,6 +75,36 @@ def test_twenty_thousand_synthetic_posts_end_to_end(tmp_path: Path) -> None:
     assert unscored == [{"n": 0}]
 
 
+def test_one_worker_freezes_its_models_only_in_the_tweetlake_command(tmp_path: Path) -> None:
+    import gc
+    import subprocess
+    import sys
+
+    lake = str(tmp_path / "L")
+    _run("ingest", "synthetic", "--count", "300", "--lake", lake)
+    # Invoked by a host (here, the tests' process): the host's garbage collector is left alone.
+    frozen = gc.get_freeze_count()
+    _run("enrich", "--lake", lake, "--workers", "1", "--entities", "none")
+    assert gc.get_freeze_count() == frozen
+    # As the `tweetlake` command, the process is the CLI's: its models are frozen as a worker's are.
+    _run("ingest", "synthetic", "--count", "300", "--seed", "2", "--lake", lake)
+    command = [
+        sys.executable,
+        "-m",
+        "tweetlake",
+        "-v",
+        "enrich",
+        "--lake",
+        lake,
+        "--workers",
+        "1",
+        "--entities",
+        "none",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
+    assert "frozen out of the GC's scans" in done.stderr
+
+
 def test_query_formats_and_errors(tmp_path: Path) -> None:
     lake = str(tmp_path / "L")
     _run("ingest", "synthetic", "--count", "50", "--lake", lake)

@@ -2,7 +2,8 @@
 
 A library should not change a host application's allocators or garbage collector, so the
 package calls :func:`configure_process` and :func:`freeze_loaded` only in processes it owns:
-the CLI at start-up, and each analyzer worker. :func:`release_memory` changes nothing a host
+the CLI (it freezes its models only when it runs as the ``tweetlake`` command and analyses
+in-process), and each analyzer worker. :func:`release_memory` changes nothing a host
 relies on, so compaction calls it wherever it runs.
 """
 
