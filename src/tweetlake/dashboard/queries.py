@@ -288,7 +288,7 @@ class Dashboard:
             params.append(f.platform)
         return " AND ".join(clauses), params
 
-    def _edges(self, f: Filters, window: Window, split: Split) -> tuple[str, list[Any]]:
+    def _edges(self, f: Filters, window: Window, split: Split, alias: str = "t") -> tuple[str, list[Any]]:
         """The tweets ``WHERE`` clause for the parts of the window outside the rollup's hours.
 
         Each part gets its own clause so an entity filter's subquery reads only that part."""
@@ -299,10 +299,14 @@ class Dashboard:
         assert first is not None and last is not None  # a split window has both ends
         clauses, params = [], [_day(first), _day(last)]
         for part in parts:
-            where, values = self.where(f, part, alias="t", days=False)
+            where, values = self.where(f, part, alias=alias, days=False)
             clauses.append(f"({where})")
             params += values
-        return f"(t.dt BETWEEN ? AND ? AND ({' OR '.join(clauses)}))", params
+        return f"({alias}.dt BETWEEN ? AND ? AND ({' OR '.join(clauses)}))", params
+
+    def _table_where(self, f: Filters, window: Window, split: Split | None, alias: str = "t") -> tuple[str, list[Any]]:
+        """The ``WHERE`` clause of the rows the tables answer: the window, or (split) its edges."""
+        return self.where(f, window, alias=alias) if split is None else self._edges(f, window, split, alias)
 
     def source(self, f: Filters, window: Window) -> tuple[str, list[Any]]:
         """A subquery of (ts, platform, lang, sentiment, keywords, posts, newest) rows whose
@@ -451,12 +455,10 @@ class Dashboard:
             return self._top_authors(f, window, None, limit)
         facet = "entity" if kind == "entities" else kind[:-1]
         if split is None:
-            where, params = self.where(f, window, alias="t")
-            rows_sql, rows_params = self._facet_rows(kind, f, window, where, params)
+            rows_sql, rows_params = self._facet_rows(kind, f, window, None)
         else:
             rollup_where, rollup_params = self._rollup_where(f, split, facet=facet)
-            where, params = self._edges(f, window, split)
-            edge_sql, edge_params = self._facet_rows(kind, f, window, where, params)
+            edge_sql, edge_params = self._facet_rows(kind, f, window, split)
             rows_sql = f"SELECT type, value, posts AS n FROM facets_hourly WHERE {rollup_where} UNION ALL {edge_sql}"
             rows_params = [*rollup_params, *edge_params]
         if kind == "entities":
@@ -472,17 +474,17 @@ class Dashboard:
             )
         return _records(self._run(sql, [*rows_params, limit]))
 
-    def _facet_rows(
-        self, kind: str, f: Filters, window: Window, where: str, params: list[Any]
-    ) -> tuple[str, list[Any]]:
-        """(type, value, posts) rows, one per post and value, from the tables."""
+    def _facet_rows(self, kind: str, f: Filters, window: Window, split: Split | None) -> tuple[str, list[Any]]:
+        """(type, value, posts) rows, one per post and value, from the tables (for the window,
+        or with ``split``, for its edges)."""
+        where, params = self._table_where(f, window, split)
         if kind != "entities":
             rows = f"SELECT NULL AS type, unnest(list_distinct(t.{kind})) AS value FROM tweets t WHERE {where}"
             return f"SELECT type, value, 1::BIGINT AS n FROM ({rows})", params
         # Entity rows carry the post's time and platform, so only the other filters need a join.
         if f.only_time():
-            # `where` holds only time clauses (and, split, one per edge): moved onto the entities.
-            source = f"entities e WHERE {where.replace('t.created_ts', 'e.created_ts').replace('t.dt', 'e.dt')}"
+            time_where, params = self._table_where(f, window, split, alias="e")
+            source = f"entities e WHERE {time_where}"
         elif f.entity and replace(f, entity=None, entity_type=None).only_time():
             # entities that appear with an entity: the entities table joined with itself
             time_where, time_params = self.where(Filters(), window, alias="e")
