@@ -185,15 +185,10 @@ def _facet_rows(tweets: pa.Table, entities: pa.Table, posts: pa.Table) -> pa.Tab
     found = pa.concat_tables(pairs).group_by(keys, use_threads=False).aggregate([])
     pieces = [_facet(found, posts)]
     notable = pc.greater_equal(pc.fill_null(tweets["followers"], -1), NOTABLE_FOLLOWERS)
-    authors = pa.table(
-        {
-            "post": pc.indices_nonzero(notable).cast(pa.int64()),
-            "value": tweets["screen_name"].filter(notable),
-            "followers": tweets["followers"].filter(notable),
-            "name": tweets["name"].filter(notable),
-        }
-    )
-    pieces.append(_facet(authors, posts, "author"))
+    post = pc.indices_nonzero(notable).cast(pa.int64())
+    authors = _pairs("author", post, pa.nulls(len(post), pa.string()), tweets["screen_name"].filter(notable))
+    authors = authors.append_column("followers", tweets["followers"].filter(notable))
+    pieces.append(_facet(authors.append_column("name", tweets["name"].filter(notable)), posts))
     rows = pa.concat_tables(pieces)
     rows = rows.filter(pc.is_valid(rows["value"]))
     grouped = rows.group_by(["hour_start", "facet", "type", "value", *_DIMENSIONS], use_threads=False).aggregate(
@@ -227,15 +222,15 @@ def _pairs(
     return pa.table({"post": post, "facet": pa.array([facet] * n, pa.string()), "type": types, "value": values})
 
 
-def _facet(pairs: pa.Table, posts: pa.Table, facet: str | None = None) -> pa.Table:
-    """Facet rows: each (post, value) pair with its post's hour, dimensions and author (and
-    ``facet`` as the pairs' facet, when they have no ``facet`` column)."""
+def _facet(pairs: pa.Table, posts: pa.Table) -> pa.Table:
+    """Facet rows: each (post, facet, type, value) pair (:func:`_pairs`) with its post's hour,
+    dimensions and author."""
     rows = posts.take(pairs["post"])
     n = pairs.num_rows
     columns = {
-        "facet": pairs["facet"] if facet is None else pa.array([facet] * n, pa.string()),
+        "facet": pairs["facet"],
         "value": pairs["value"],
-        "type": pairs["type"] if "type" in pairs.column_names else pa.nulls(n, pa.string()),
+        "type": pairs["type"],
         "followers": pairs["followers"] if "followers" in pairs.column_names else pa.nulls(n, pa.int64()),
         "name": pairs["name"] if "name" in pairs.column_names else pa.nulls(n, pa.string()),
     }
@@ -245,12 +240,10 @@ def _facet(pairs: pa.Table, posts: pa.Table, facet: str | None = None) -> pa.Tab
 def _finish(table: pa.Table, schema: pa.Schema, name: str) -> pa.Table:
     """Keywords back to sorted lists, a missing sample to ``[]``, rows in ``ORDER``, the schema's types."""
     keys = pc.dictionary_encode(table["keywords"].combine_chunks())  # a few distinct sets
-    sets = pa.array([k.split(_KEYWORD_SEPARATOR) if k else [] for k in keys.dictionary.to_pylist()])
-    table = table.set_column(
-        table.schema.get_field_index("keywords"),
-        "keywords",
-        pc.take(sets.cast(pa.list_(pa.string())), keys.indices),
+    sets = pa.array(
+        [k.split(_KEYWORD_SEPARATOR) if k else [] for k in keys.dictionary.to_pylist()], pa.list_(pa.string())
     )
+    table = table.set_column(table.schema.get_field_index("keywords"), "keywords", pc.take(sets, keys.indices))
     sample = table["author_sample"]
     table = table.set_column(
         table.schema.get_field_index("author_sample"),
