@@ -34,8 +34,10 @@ def test_the_command_gives_arrow_the_system_allocator_unless_told_otherwise() ->
     assert run.stdout.strip() == "jemalloc"
 
 
-def test_loaded_objects_leave_the_collectors_scans_and_garbage_is_not_kept() -> None:
+def test_loaded_objects_leave_the_collectors_scans_no_garbage_is_kept_and_young_ones_wait_longer() -> None:
     import subprocess
+
+    from tweetlake.runtime import YOUNG_GENERATION
 
     code = (
         "import gc, weakref; from tweetlake.runtime import freeze_loaded\n"
@@ -43,10 +45,10 @@ def test_loaded_objects_leave_the_collectors_scans_and_garbage_is_not_kept() -> 
         "kept = [Node() for _ in range(1000)]\n"
         "garbage = Node(); garbage.me = garbage; probe = weakref.ref(garbage); del garbage\n"
         "freeze_loaded()\n"
-        "print(gc.get_freeze_count() >= 1000, probe() is None)"
+        "print(gc.get_freeze_count() >= 1000, probe() is None, gc.get_threshold()[0])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["True", "True"]
+    assert out.split() == ["True", "True", str(YOUNG_GENERATION)]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
