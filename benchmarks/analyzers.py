@@ -40,24 +40,24 @@ def _texts(n: int) -> list[str]:
     return [p.text for p in posts[:n]]
 
 
-def _run(kind: str, name: str, texts: list[str]) -> float:
-    """Seconds to analyse ``texts`` (model loading excluded)."""
+def _run(kind: str, name: str, texts: list[str]) -> tuple[float, float]:
+    """Seconds (wall clock, CPU) to analyse ``texts`` (model loading excluded)."""
     from tweetlake.analyzers import load_entities, load_sentiment
 
     analyzer: Any = load_sentiment(name) if kind == "sentiment" else load_entities(name)
     call = analyzer.analyze if kind == "sentiment" else analyzer.extract
     call(texts[:50], ["en"] * 50)  # warm up caches and lazy loading
     wait_for_start()  # on 2 processes, both start timing together
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), BATCH):
         chunk = texts[i : i + BATCH]
         call(chunk, ["en"] * len(chunk))
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def throughput(kind: str, name: str, texts: list[str], processes: int) -> float:
     # Each process times only its own analysis (not model loading); the slowest bounds the pair.
-    return per_second(functools.partial(_run, kind, name), texts, processes)
+    return per_second(functools.partial(_run, kind, name), texts, processes)[0]
 
 
 def accuracy(kind: str, name: str) -> dict[str, float]:

@@ -1,8 +1,11 @@
-"""The analyzers alone, for the pipeline-efficiency baseline (a module so spawned workers import it)."""
+"""The analyzers alone, for the pipeline-efficiency baseline (a module so spawned workers import it),
+and the CPU clocks of a process tree."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import resource
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,19 +18,24 @@ from tweetlake.runtime import freeze_loaded
 _START: Any = None
 
 
-def per_second(measure: Callable[[list[Any]], float], items: list[Any], processes: int) -> float:
-    """Items per second of ``measure`` (which returns the seconds its timed part took) on
-    ``processes`` spawned processes, each on an equal share of ``items``, timed together; the
-    slowest process bounds the rate. ``measure`` must be picklable and call ``wait_for_start``
-    just before its clock starts."""
+Timing = tuple[float, float]
+"""Seconds of wall-clock time and of CPU time (user and system) that a timed part took."""
+
+
+def per_second(measure: Callable[[list[Any]], Timing], items: list[Any], processes: int) -> Timing:
+    """Items per second of ``measure`` on ``processes`` spawned processes, each on an equal share
+    of ``items``, timed together (the slowest process bounds the rate), and the CPU seconds all
+    of them took. ``measure`` must be picklable and call ``wait_for_start`` just before its
+    clocks start."""
     if processes == 1:
-        return len(items) / measure(items)
+        seconds, cpu = measure(items)
+        return len(items) / seconds, cpu
     share = len(items) // processes
     parts = [items[i * share : (i + 1) * share] for i in range(processes)]
     context = mp.get_context("spawn")
     with context.Pool(processes, initializer=start_together, initargs=(context.Barrier(processes),)) as pool:
-        seconds = pool.map(measure, parts, chunksize=1)
-    return sum(len(p) for p in parts) / max(seconds)
+        timings = pool.map(measure, parts, chunksize=1)
+    return sum(len(p) for p in parts) / max(s for s, _ in timings), sum(c for _, c in timings)
 
 
 def start_together(barrier: Any) -> None:
@@ -44,8 +52,9 @@ def wait_for_start() -> None:
         _START.wait(timeout=600)
 
 
-def analyse_lines(lines: list[bytes], spec: AnalyzerSpec, batch: int = 1000) -> float:
-    """Seconds the analyzers alone take on these posts (decoding and model loading not timed).
+def analyse_lines(lines: list[bytes], spec: AnalyzerSpec, batch: int = 1000) -> Timing:
+    """Seconds (wall clock, CPU) the analyzers alone take on these posts (decoding and model
+    loading not timed).
 
     The same calls enrichment makes: language identification where a post has none, then
     sentiment and entities on the posts whose language each supports."""
@@ -53,7 +62,7 @@ def analyse_lines(lines: list[bytes], spec: AnalyzerSpec, batch: int = 1000) -> 
     posts = [decode_post(line) for line in lines]
     freeze_loaded()  # as an analyzer worker does after loading its models
     wait_for_start()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(posts), batch):
         chunk = posts[i : i + batch]
         texts, langs = [p.text for p in chunk], [p.lang for p in chunk]
@@ -66,4 +75,72 @@ def analyse_lines(lines: list[bytes], spec: AnalyzerSpec, batch: int = 1000) -> 
         if analyzers.entities is not None:
             keep = [k for k, lang in enumerate(langs) if analyzers.entities.unsupported_reason(lang) is None]
             analyzers.entities.extract([texts[k] for k in keep], [langs[k] for k in keep])
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+class CpuClock:
+    """The CPU seconds (user and system) of this process and of its child processes, read at
+    two moments: when enrichment starts (its workers have loaded their models) and when it
+    commits its last batch. A :class:`tweetlake.progress.Reporter`, so the enricher itself
+    says when those moments are; nothing runs beside it to watch.
+
+    Linux only (``/proc``): elsewhere the children read as 0 CPU seconds.
+    """
+
+    def __init__(self) -> None:
+        self._children: list[int] = []
+        self._batches = 0
+        self._start: dict[int, float] = {}
+        self._end: dict[int, float] = {}
+
+    def total(self, stage: str, total: int | None) -> None:
+        if not self._start:  # the first call: the enricher is ready and about to begin
+            self._children = _children(os.getpid())
+            self._batches = total or 0
+            self._start = self._read()
+
+    def advance(self, stage: str, n: int = 1, **fields: int) -> None:
+        self._batches -= n
+        if self._batches <= 0:  # the last commit: every worker has finished its pieces
+            self._end = self._read()
+
+    def _read(self) -> dict[int, float]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        times = {0: usage.ru_utime + usage.ru_stime}  # 0: this process
+        for pid in self._children:
+            times[pid] = _process_cpu(pid)
+        return times
+
+    @property
+    def parent_seconds(self) -> float:
+        return self._end.get(0, 0.0) - self._start.get(0, 0.0)
+
+    @property
+    def children_seconds(self) -> float:
+        return sum(self._end.get(pid, 0.0) - self._start.get(pid, 0.0) for pid in self._children)
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:  # after the ")" that ends the name: state, ppid, ...
+                found.append(int(entry))
+    return found
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _process_cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14 and 15 of stat)

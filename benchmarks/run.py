@@ -80,8 +80,9 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 # -- pipeline, analyzers alone, storage -------------------------------------------------------------
-def _analyzers_alone(posts: list[Post], processes: int) -> float:
-    """Posts/s of the default analyzers alone (enrich_posts without I/O), on 1 or 2 processes."""
+def _analyzers_alone(posts: list[Post], processes: int) -> tuple[float, float]:
+    """Posts/s of the default analyzers alone (enrich_posts without I/O) on 1 or 2 processes,
+    and the CPU seconds they took."""
     from benchmarks_worker import analyse_lines, per_second
 
     return per_second(functools.partial(analyse_lines, spec=SPEC), [encode_post(p) for p in posts], processes)
@@ -94,7 +95,14 @@ def bench_pipeline(posts: int, work: Path, repeats: int = 3) -> dict[str, Any]:
     machine a slow run says something about the neighbours, a fast one about the code).
     Efficiency is the median of each pipeline run over the baseline run just before it: the
     best of one over the best of the other would pair moments of different load (three full
-    runs gave 0.92, 0.86 and 0.71 that way), while a pair shares its moment's load."""
+    runs gave 0.92, 0.86 and 0.71 that way), while a pair shares its moment's load.
+
+    Each pair is also accounted in CPU seconds, which the neighbours disturb much less than
+    wall-clock rates: the analyzers' CPU a post (the baseline), the pipeline's (the enricher and
+    its workers, from the models loaded to the last commit), split into the writer's and the
+    workers', and how busy the pipeline kept the cores it had."""
+    from benchmarks_worker import CpuClock
+
     out: dict[str, Any] = {"posts": posts, "repeats": repeats}
     base = work / "pipeline"
     pristine = Storage(base / "pristine")
@@ -104,10 +112,10 @@ def bench_pipeline(posts: int, work: Path, repeats: int = 3) -> dict[str, Any]:
     source.open(None)
     sample = [p for p in source.poll(posts) if isinstance(p, Post)]
     best: dict[str, float] = {}
-    ratios: dict[int, list[float]] = {1: [], 2: []}
+    pairs: dict[int, list[dict[str, float]]] = {1: [], 2: []}
     for attempt in range(repeats):
         for workers in (1, 2):
-            alone = _analyzers_alone(sample, workers)
+            alone, alone_cpu = _analyzers_alone(sample, workers)
             best[f"alone{workers}"] = max(best.get(f"alone{workers}", 0.0), alone)
             lake = base / f"run-{attempt}-{workers}"
             shutil.copytree(base / "pristine", lake)
@@ -117,20 +125,34 @@ def bench_pipeline(posts: int, work: Path, repeats: int = 3) -> dict[str, Any]:
             if workers == 1:
                 analyzers = load_analyzers(SPEC.sentiment, SPEC.entities, SPEC.langid)
                 freeze_loaded()
-            totals = Enricher(Storage(lake), analyzers, workers=workers, spec=SPEC).run()
+            clock = CpuClock()
+            totals = Enricher(Storage(lake), analyzers, workers=workers, spec=SPEC, reporter=clock).run()
             best[f"enrich{workers}"] = max(best.get(f"enrich{workers}", 0.0), totals.posts_per_second)
-            ratios[workers].append(totals.posts_per_second / alone)
+            pipeline_cpu = clock.parent_seconds + clock.children_seconds
+            pairs[workers].append(
+                {
+                    "efficiency": totals.posts_per_second / alone,
+                    "cpu_efficiency": alone_cpu / pipeline_cpu,
+                    "analyzers_ms_per_post": 1000 * alone_cpu / len(sample),
+                    "pipeline_ms_per_post": 1000 * pipeline_cpu / totals.posts,
+                    "writer_ms_per_post": 1000 * clock.parent_seconds / totals.posts,
+                    "cores_busy": pipeline_cpu / totals.seconds,
+                    "baseline_cores_busy": alone_cpu * alone / len(sample),
+                }
+            )
             if attempt < repeats - 1:
                 shutil.rmtree(lake)
+    for workers in (1, 2):
+        median = {key: statistics.median(pair[key] for pair in pairs[workers]) for key in pairs[workers][0]}
+        out[f"efficiency_{workers}proc"] = round(median["efficiency"], 3)
+        out[f"efficiency_runs_{workers}proc"] = [round(pair["efficiency"], 3) for pair in pairs[workers]]
+        out[f"cpu_{workers}proc"] = {key: round(value, 3) for key, value in median.items() if key != "efficiency"}
+        out[f"cpu_efficiency_runs_{workers}proc"] = [round(pair["cpu_efficiency"], 3) for pair in pairs[workers]]
     out.update(
         enrich_posts_per_s_1proc=round(best["enrich1"], 1),
         enrich_posts_per_s_2proc=round(best["enrich2"], 1),
         analyzers_alone_posts_per_s_1proc=round(best["alone1"], 1),
         analyzers_alone_posts_per_s_2proc=round(best["alone2"], 1),
-        efficiency_1proc=round(statistics.median(ratios[1]), 3),
-        efficiency_2proc=round(statistics.median(ratios[2]), 3),
-        efficiency_runs_1proc=[round(r, 3) for r in ratios[1]],
-        efficiency_runs_2proc=[round(r, 3) for r in ratios[2]],
         efficiency_best_over_best_1proc=round(best["enrich1"] / best["alone1"], 3),
         efficiency_best_over_best_2proc=round(best["enrich2"] / best["alone2"], 3),
     )
@@ -400,6 +422,14 @@ def _print(console: Console, r: dict[str, Any]) -> None:
         ("pipeline efficiency, 1 / 2 proc (median of pairs)",
          f"{p['efficiency_1proc']} / {p['efficiency_2proc']}"),
         ("  each pair, 2 processes", " ".join(str(x) for x in p["efficiency_runs_2proc"])),
+        ("pipeline CPU efficiency, 1 / 2 proc (median of pairs)",
+         f"{p['cpu_1proc']['cpu_efficiency']} / {p['cpu_2proc']['cpu_efficiency']}"),
+        ("  each pair, 2 processes", " ".join(str(x) for x in p["cpu_efficiency_runs_2proc"])),
+        ("  CPU ms/post, 2 proc: analyzers alone; pipeline (its writer)",
+         f"{p['cpu_2proc']['analyzers_ms_per_post']}; {p['cpu_2proc']['pipeline_ms_per_post']} "
+         f"({p['cpu_2proc']['writer_ms_per_post']})"),
+        ("  cores busy, 2 proc: analyzers alone; pipeline",
+         f"{p['cpu_2proc']['baseline_cores_busy']}; {p['cpu_2proc']['cores_busy']}"),
         ("reference per-record posts/s (pipeline ×)",
          f"{r['reference']['posts_per_s']:,} ({r['reference']['pipeline_speedup_2proc']}×)"),
     ]  # fmt: skip
