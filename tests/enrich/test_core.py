@@ -121,3 +121,38 @@ def test_the_key_of_a_line_is_read_without_decoding_the_post() -> None:
             decode_key(line)
         with pytest.raises(msgspec.DecodeError):  # what has no key is no post either
             decode_post(line)
+
+
+def test_domains_read_in_arrow_are_those_of_url_domain_for_every_kind_of_url() -> None:
+    import pyarrow as pa
+
+    from tweetlake.enrich.core import url_domain, url_domains
+
+    odd = [
+        "https://www.BBC.co.uk/news",
+        "http://example.com",
+        "HTTPS://Example.COM:8443/a?b#c",
+        "http://a.com:/x",
+        "http://a.com:abc/x",  # a port that is not a number: urlsplit still has the host
+        "https://www./",  # host "www." leaves no domain
+        "https://user:pw@host.org/",
+        "http://[::1]:80/",
+        "http://[broken/",  # urlsplit raises: no domain
+        "ftp://files.example.org/f",
+        "example.net/path",  # no scheme
+        " https://padded.com/",
+        "https://tab\tbed.com/",
+        "https:///nohost",
+        "https://xn--bcher-kva.example/",
+        "https://bücher.de/",
+        "",
+        "mailto:someone@example.com",
+        "https://sub.www.example.com/",
+        "https://host.com?q=1",
+        "https://host.com#frag",
+    ]
+    posts = [odd[:7], [], odd[7:15], ["https://t.co/x", "https://t.co/y"], odd[15:], []]
+    got = url_domains(pa.array(posts, pa.list_(pa.string()))).to_pylist()
+    assert got == [[d for d in map(url_domain, urls) if d] for urls in posts]
+    assert got[0][:3] == ["bbc.co.uk", "example.com", "example.com"] and got[1] == [] and got[-1] == []
+    assert url_domains(pa.array([], pa.list_(pa.string()))).to_pylist() == []
