@@ -4,8 +4,10 @@
 
 Each figure is measured in the same run as its baseline, so the ratios hold on a noisy machine:
 
-* **pipeline**: synthetic posts → ingest → enrich → tables with the default analyzers, on 1 and
-  2 processes, against the analyzers alone on the same posts (efficiency = pipeline ÷ analyzers);
+* **pipeline**: synthetic posts are delivered to raw batches, then enriched into the tables with
+  the default analyzers on 1 and 2 processes, against the analyzers alone on the same posts
+  (efficiency = the enricher's posts/s ÷ the analyzers'); each pair is also accounted in CPU
+  seconds, and with delivery's CPU added, end to end;
 * **reference**: the reference design's per-record logic (parse, one analyzer call per record
   and per analysis, one write per record and table) with the same analyzers, as a second baseline;
 * **freshness**: posts streamed at fixed rates through ``run``; the time from a post entering
@@ -50,6 +52,7 @@ from tweetlake.pipeline import Pipeline
 from tweetlake.query.engine import QueryEngine
 from tweetlake.record import Post, decode_post, encode_post
 from tweetlake.runtime import freeze_loaded
+from tweetlake.sources.base import Item, Source
 from tweetlake.sources.synthetic import SyntheticSource
 from tweetlake.tables.catalog import LOCK, Catalog
 from tweetlake.tables.compact import CompactionPolicy, compact_tables
@@ -80,6 +83,25 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 # -- pipeline, analyzers alone, storage -------------------------------------------------------------
+class PostsSource(Source):
+    """Posts built beforehand, handed over as fast as they are polled: a source whose network
+    and parsing cost nothing, so that a run measures the pipeline."""
+
+    name = "posts"
+
+    def __init__(self, posts: list[Post]) -> None:
+        self._posts, self._next = posts, 0
+
+    def poll(self, max_items: int) -> list[Item]:
+        items: list[Item] = list(self._posts[self._next : self._next + max_items])
+        self._next += len(items)
+        return items
+
+    @property
+    def exhausted(self) -> bool:
+        return self._next >= len(self._posts)
+
+
 def _analyzers_alone(posts: list[Post], processes: int) -> tuple[float, float]:
     """Posts/s of the default analyzers alone (enrich_posts without I/O) on 1 or 2 processes,
     and the CPU seconds they took."""
@@ -97,20 +119,29 @@ def bench_pipeline(posts: int, work: Path, repeats: int = 3) -> dict[str, Any]:
     best of one over the best of the other would pair moments of different load (three full
     runs gave 0.92, 0.86 and 0.71 that way), while a pair shares its moment's load.
 
-    Each pair is also accounted in CPU seconds, which the neighbours disturb much less than
-    wall-clock rates: the analyzers' CPU a post (the baseline), the pipeline's (the enricher and
-    its workers, from the models loaded to the last commit), split into the writer's and the
-    workers', and how busy the pipeline kept the cores it had."""
+    On 2 processes each pair also runs the whole pipeline end to end (posts delivered and
+    enriched at once, as ``tweetlake run`` does): the issue's definition of efficiency, and the
+    one the target is checked on.
+
+    Each pair is also accounted in CPU seconds, which the neighbours disturb less than wall-clock
+    rates: the analyzers' CPU a post (the baseline), the enricher's (with its workers, from the
+    models loaded to the last commit), its writer's share, delivery's, and how busy each kept
+    the cores it had."""
     from benchmarks_worker import CpuClock
 
     out: dict[str, Any] = {"posts": posts, "repeats": repeats}
     base = work / "pipeline"
     pristine = Storage(base / "pristine")
-    result = ingest(pristine, SyntheticSource(seed=11, count=posts), limits=DeliveryLimits(max_records=1000))
-    out["ingest_posts_per_s"] = round(result.counts.accepted / result.seconds, 1)
     source = SyntheticSource(seed=11, count=posts)
     source.open(None)
     sample = [p for p in source.poll(posts) if isinstance(p, Post)]
+    # Delivery of posts built beforehand: the synthetic generator's own cost (~0.1 ms a post)
+    # stands in for the network and is not the pipeline's.
+    cpu = time.process_time()
+    result = ingest(pristine, PostsSource(sample), limits=DeliveryLimits(max_records=1000))
+    delivery_cpu = time.process_time() - cpu
+    out["delivery_posts_per_s"] = round(result.counts.accepted / result.seconds, 1)
+    out["delivery_cpu_ms_per_post"] = round(1000 * delivery_cpu / result.counts.accepted, 4)
     best: dict[str, float] = {}
     pairs: dict[int, list[dict[str, float]]] = {1: [], 2: []}
     for attempt in range(repeats):
@@ -133,6 +164,8 @@ def bench_pipeline(posts: int, work: Path, repeats: int = 3) -> dict[str, Any]:
                 {
                     "efficiency": totals.posts_per_second / alone,
                     "cpu_efficiency": alone_cpu / pipeline_cpu,
+                    # with delivery's CPU a post: source → raw batches → tables, in CPU seconds
+                    "end_to_end_cpu_efficiency": alone_cpu / (pipeline_cpu + delivery_cpu * totals.posts / len(sample)),
                     "analyzers_ms_per_post": 1000 * alone_cpu / len(sample),
                     "pipeline_ms_per_post": 1000 * pipeline_cpu / totals.posts,
                     "writer_ms_per_post": 1000 * clock.parent_seconds / totals.posts,
@@ -140,13 +173,19 @@ def bench_pipeline(posts: int, work: Path, repeats: int = 3) -> dict[str, Any]:
                     "baseline_cores_busy": alone_cpu * alone / len(sample),
                 }
             )
+            if workers == 2:
+                end_to_end = _end_to_end(sample, base / f"e2e-{attempt}")
+                best["end_to_end2"] = max(best.get("end_to_end2", 0.0), end_to_end)
+                pairs[2][-1]["end_to_end_efficiency"] = end_to_end / alone
             if attempt < repeats - 1:
                 shutil.rmtree(lake)
     for workers in (1, 2):
         median = {key: statistics.median(pair[key] for pair in pairs[workers]) for key in pairs[workers][0]}
-        out[f"efficiency_{workers}proc"] = round(median["efficiency"], 3)
-        out[f"efficiency_runs_{workers}proc"] = [round(pair["efficiency"], 3) for pair in pairs[workers]]
-        out[f"cpu_{workers}proc"] = {key: round(value, 3) for key, value in median.items() if key != "efficiency"}
+        for key in ("efficiency", "end_to_end_efficiency"):
+            if key in median:
+                out[f"{key}_{workers}proc"] = round(median.pop(key), 3)
+                out[f"{key}_runs_{workers}proc"] = [round(pair[key], 3) for pair in pairs[workers]]
+        out[f"cpu_{workers}proc"] = {key: round(value, 3) for key, value in median.items()}
         out[f"cpu_efficiency_runs_{workers}proc"] = [round(pair["cpu_efficiency"], 3) for pair in pairs[workers]]
     out.update(
         enrich_posts_per_s_1proc=round(best["enrich1"], 1),
@@ -156,10 +195,20 @@ def bench_pipeline(posts: int, work: Path, repeats: int = 3) -> dict[str, Any]:
         efficiency_best_over_best_1proc=round(best["enrich1"] / best["alone1"], 3),
         efficiency_best_over_best_2proc=round(best["enrich2"] / best["alone2"], 3),
     )
-    end_to_end = posts / (result.seconds + posts / best["enrich2"])
-    out["end_to_end_posts_per_s_2proc"] = round(end_to_end, 1)
+    out["end_to_end_posts_per_s_2proc"] = round(best["end_to_end2"], 1)
     out["storage"] = bench_storage(Storage(base / f"run-{repeats - 1}-1"), sample)
     return out
+
+
+def _end_to_end(posts: list[Post], lake: Path) -> float:
+    """Posts/s of ``tweetlake run``'s pipeline on 2 processes, from its models loaded to the last
+    commit: posts handed over by a source, delivered to raw batches and enriched into the tables
+    at the same time."""
+    limits = DeliveryLimits(max_records=1000)  # the batches of the enrich runs
+    pipeline = Pipeline(Storage(lake), PostsSource(posts), None, limits=limits, workers=2, spec=SPEC)
+    totals = pipeline.run().enrich
+    shutil.rmtree(lake)
+    return totals.posts_per_second
 
 
 def bench_storage(storage: Storage, posts: list[Post]) -> dict[str, Any]:
@@ -354,9 +403,9 @@ def _targets(r: dict[str, Any]) -> dict[str, Any]:
     fresh = {f["rate"]: f for f in r["freshness"]}
     queries = r["queries"][-1]
     return {
-        "pipeline efficiency >= 0.85 (2 proc)": p["efficiency_2proc"] >= 0.85,
+        "pipeline efficiency >= 0.85 (2 proc, end to end)": p["end_to_end_efficiency_2proc"] >= 0.85,
         "end-to-end >= 5,000 posts/s, or >= 0.85 efficiency at the analyzers' speed": (
-            p["end_to_end_posts_per_s_2proc"] >= 5000 or p["efficiency_2proc"] >= 0.85
+            p["end_to_end_posts_per_s_2proc"] >= 5000 or p["end_to_end_efficiency_2proc"] >= 0.85
         ),
         "freshness p95 <= 2 s at 1,000 posts/s": fresh.get(1000, {}).get("freshness_s", {}).get("p95", 99) <= 2,
         f"endpoints p95 <= 200 ms on {queries['posts']:,} posts after compaction": (
@@ -396,10 +445,10 @@ def main() -> None:
         results["queries"] = []
         for posts in (300_000,) if quick else (1_000_000, 10_000_000):
             console.print(f"queries on {posts:,} posts …")
-            big = posts >= 5_000_000  # a few requests per endpoint are enough at seconds each
-            results["queries"].append(
-                bench_queries(posts, work, 7 if quick or big else 21, requests_before=1 if big else None)
-            )
+            # 21 requests per endpoint (each filter three times), so that p95 is not simply the
+            # slowest request; before compaction a 10M lake's endpoints take seconds, so one.
+            requests_before = 1 if posts >= 5_000_000 else None
+            results["queries"].append(bench_queries(posts, work, 21, requests_before=requests_before))
         console.print("memory …")
         results["memory"] = bench_memory(5000, 15 if quick else 30, work)
     results["targets"] = _targets(results)
@@ -418,16 +467,21 @@ def _print(console: Console, r: dict[str, Any]) -> None:
     table.add_column("value", justify="right")
     p = r["pipeline"]
     rows = [
-        ("ingest posts/s", p["ingest_posts_per_s"]),
+        ("delivery posts/s (posts built beforehand); CPU ms/post",
+         f"{p['delivery_posts_per_s']:,}; {p['delivery_cpu_ms_per_post']}"),
+        ("end to end posts/s, 2 processes", f"{p['end_to_end_posts_per_s_2proc']:,}"),
         ("enrich posts/s, 1 / 2 processes", f"{p['enrich_posts_per_s_1proc']:,} / {p['enrich_posts_per_s_2proc']:,}"),
         ("analyzers alone, 1 / 2 processes",
          f"{p['analyzers_alone_posts_per_s_1proc']:,} / {p['analyzers_alone_posts_per_s_2proc']:,}"),
-        ("pipeline efficiency, 1 / 2 proc (median of pairs)",
-         f"{p['efficiency_1proc']} / {p['efficiency_2proc']}"),
+        ("pipeline efficiency end to end, 2 proc (median of pairs)", p["end_to_end_efficiency_2proc"]),
+        ("  each pair", " ".join(str(x) for x in p["end_to_end_efficiency_runs_2proc"])),
+        ("enrich efficiency, 1 / 2 proc (median of pairs)", f"{p['efficiency_1proc']} / {p['efficiency_2proc']}"),
         ("  each pair, 2 processes", " ".join(str(x) for x in p["efficiency_runs_2proc"])),
-        ("pipeline CPU efficiency, 1 / 2 proc (median of pairs)",
+        ("enrich CPU efficiency, 1 / 2 proc (median of pairs)",
          f"{p['cpu_1proc']['cpu_efficiency']} / {p['cpu_2proc']['cpu_efficiency']}"),
         ("  each pair, 2 processes", " ".join(str(x) for x in p["cpu_efficiency_runs_2proc"])),
+        ("  with delivery (end to end), 1 / 2 proc",
+         f"{p['cpu_1proc']['end_to_end_cpu_efficiency']} / {p['cpu_2proc']['end_to_end_cpu_efficiency']}"),
         ("  CPU ms/post, 2 proc: analyzers alone; pipeline (its writer)",
          f"{p['cpu_2proc']['analyzers_ms_per_post']}; {p['cpu_2proc']['pipeline_ms_per_post']} "
          f"({p['cpu_2proc']['writer_ms_per_post']})"),
