@@ -126,10 +126,10 @@ def bench_pipeline(posts: int, work: Path, repeats: int = 3) -> dict[str, Any]:
     enriched at once, as ``tweetlake run`` does): the issue's definition of efficiency, and the
     one the target is checked on.
 
-    Each pair is also accounted in CPU seconds, which the neighbours disturb less than wall-clock
-    rates: the analyzers' CPU a post (the baseline), the enricher's (with its workers, from the
-    models loaded to the last commit), its writer's share, delivery's, and how busy each kept
-    the cores it had."""
+    Each pair is also accounted in CPU seconds: the analyzers' CPU a post (the baseline), the
+    enricher's (with its workers, from the models loaded to the last commit), its writer's share,
+    delivery's, and how busy each kept the cores it had. They show where a pair's difference
+    comes from; they scatter almost as much as the rates (the neighbours share the caches)."""
     from benchmarks_worker import CpuClock
 
     out: dict[str, Any] = {"posts": posts, "repeats": repeats}

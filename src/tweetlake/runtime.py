@@ -48,10 +48,9 @@ def freeze_loaded() -> None:
     What the collector still tracks then is mostly the batch in hand: ~10,000 objects (posts,
     their lists, the rows being built) that live until the batch is done and are freed by
     reference counting, not by the collector. At the default threshold of 700, the collector
-    walked them ~28 times per 1,000 posts, ~10 ms of a worker's ~700 (``benchmarks/run.py``
-    reports the pipeline's CPU a post). A young generation of 50,000 objects holds a few
-    batches, so the collector runs when garbage with cycles has built up, and not between
-    every few hundred posts.
+    ran ~27 times per 1,000 posts, for ~10 ms of the ~750 ms a worker spends on them. A young
+    generation of 50,000 objects holds a few batches, so the collector runs when garbage with
+    cycles has built up, and not every few dozen posts.
     """
     gc.collect()
     gc.freeze()
