@@ -113,11 +113,15 @@ class CpuClock:
 
     @property
     def parent_seconds(self) -> float:
-        return self._end.get(0, 0.0) - self._start.get(0, 0.0)
+        """This process's CPU seconds between the two moments (0 before the last commit)."""
+        return self._end[0] - self._start[0] if self._end else 0.0
 
     @property
     def children_seconds(self) -> float:
-        return sum(self._end.get(pid, 0.0) - self._start.get(pid, 0.0) for pid in self._children)
+        """The child processes' CPU seconds between the two moments (0 before the last commit)."""
+        if not self._end:
+            return 0.0
+        return sum((self._end.get(pid, 0.0) - self._start.get(pid, 0.0) for pid in self._children), 0.0)
 
 
 def _children(parent: int) -> list[int]:
