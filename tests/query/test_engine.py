@@ -174,3 +174,18 @@ def test_files_from_before_a_column_was_added_still_read(storage: Storage, engin
     assert "union_by_name" in view_sql()
     sql = "SELECT count(*), count(*) FILTER (WHERE id LIKE 'old-%' AND sentiment IS NULL) FROM tweets"
     assert engine.execute(sql).rows() == [(305, 5)]
+
+
+def test_a_column_no_file_has_yet_reads_as_null(storage: Storage, engine: QueryEngine) -> None:
+    import pyarrow.parquet as pq
+
+    from tweetlake.tables.schema import TWEETS
+    from tweetlake.tables.writer import parquet_bytes
+
+    # Every tweets file as a lake written before `domains` was a column would hold it.
+    for path in storage.walk_files("tweets", ".parquet"):
+        storage.write_atomic(path, parquet_bytes(pq.read_table(storage.open(path)).drop_columns(["domains"])))
+    assert [row[0] for row in engine.execute("DESCRIBE tweets").rows()] == [*TWEETS.names, "dt"]
+    sql = "SELECT count(*), count(domains), count(text) FROM tweets"
+    assert engine.execute(sql).rows() == [(300, 0, 300)]
+    assert engine.execute("SELECT count(*) FROM tweets WHERE list_contains(domains, 'bbc.co.uk')").rows() == [(0,)]

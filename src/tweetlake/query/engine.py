@@ -153,18 +153,24 @@ class QueryEngine:
         self._current = {path: ok for path, ok in self._current.items() if path in live}
         for table, schema in SCHEMAS.items():
             paths = listed[table]
+            empty = f"_empty_{table}"
+            con.register(empty, schema.empty_table().append_column("dt", pa.array([], pa.date32())))
             if not paths:
-                con.register(f"_empty_{table}", schema.empty_table().append_column("dt", pa.array([], pa.date32())))
-                con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM _empty_{table}")
+                con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {empty}")
             elif self.storage.is_local:
                 listing = ", ".join(_sql_string(self.storage.full(p)) for p in paths)
-                # Matching columns by name across files costs every query a read of every
-                # file's schema (a fifth of a 10M-post post list); only older files need it.
-                union = "" if all(self._is_current(schema, p) for p in paths) else ", union_by_name = true"
-                con.execute(
-                    f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{listing}], "
-                    f"hive_partitioning = true, hive_types = {{'dt': DATE}}{union})"
-                )
+                files = f"read_parquet([{listing}], hive_partitioning = true, hive_types = {{'dt': DATE}}"
+                if all(self._is_current(schema, p) for p in paths):
+                    con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {files})")
+                else:
+                    # Files written before a column was added: match columns by name (which costs
+                    # every query a read of every file's schema, a fifth of a 10M-post post list,
+                    # so only then), and give the view every column of today's schema, typed and
+                    # NULL where no file has it yet.
+                    con.execute(
+                        f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {empty} "
+                        f"UNION ALL BY NAME SELECT * FROM {files}, union_by_name = true)"
+                    )
             else:
                 # Object stores: DuckDB cannot load its httpfs extension offline, so pyarrow reads
                 # the files through the storage seam and DuckDB scans the Arrow dataset.
