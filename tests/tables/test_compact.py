@@ -102,3 +102,26 @@ def test_follow_mode_merges_files_of_the_same_size_tier(storage: Storage, fake_a
             compact_tables(storage, catalog, state, policy)
     sizes = sorted(e.rows for e in catalog.read().table_files("tweets"))
     assert sizes == [40, 40], "the second merge left the first merged file alone"
+
+
+@pytest.mark.parametrize("where", ["local", "object store"])
+def test_files_from_before_a_column_was_added_merge_with_it_empty(
+    where: str, storage: Storage, fake_analyzers: Analyzers
+) -> None:
+    import pyarrow.parquet as pq
+
+    from tweetlake.tables.writer import parquet_bytes
+
+    if where == "object store":
+        storage = Storage(f"memory://compact-{uuid.uuid4().hex}")
+    _two_streams(storage, fake_analyzers)
+    # Every tweets file as a lake written before `domains` was a column would hold it.
+    for path in storage.walk_files("tweets", ".parquet"):
+        storage.write_atomic(path, parquet_bytes(pq.read_table(storage.open(path)).drop_columns(["domains"])))
+    before = _snapshot(storage)
+    catalog = Catalog(storage)
+    with storage.lock(LOCK, "test"):
+        compact_tables(storage, catalog, catalog.read(), CompactionPolicy(), min_files=2)
+    (merged,) = catalog.read().table_files("tweets")
+    assert pq.read_table(storage.open(merged.path))["domains"].null_count == merged.rows == 1000
+    assert _snapshot(storage) == before

@@ -210,7 +210,10 @@ def _sorted(storage: Storage, table: str, entries: list[FileEntry], memory: str)
                 fs = pafs.PyFileSystem(pafs.FSSpecHandler(storage.fs))
                 con.register("merge_source", ds.dataset(files, schema=schema, filesystem=fs, format="parquet"))
                 source = "merge_source"
-            columns = ", ".join(f'"{name}"' for name in schema.names)
+            # A column that none of the files has yet (written before it was added) is NULL,
+            # as the query views read it.
+            present = set(con.sql(f"SELECT * FROM {source}").columns)
+            columns = ", ".join(f'"{n}"' if n in present else f'NULL AS "{n}"' for n in schema.names)
             sql = f"SELECT {columns} FROM {source} ORDER BY created_ts, platform, id"
             yield from con.sql(sql).to_arrow_reader(_BATCH_ROWS)
         finally:
