@@ -125,3 +125,23 @@ def test_files_from_before_a_column_was_added_merge_with_it_empty(
     (merged,) = catalog.read().table_files("tweets")
     assert pq.read_table(storage.open(merged.path))["domains"].null_count == merged.rows == 1000
     assert _snapshot(storage) == before
+
+
+@pytest.mark.parametrize("table", ["tweets", "posts_hourly"])
+def test_a_file_edited_outside_tweetlake_stops_its_merge_and_changes_nothing(
+    table: str, storage: Storage, fake_analyzers: Analyzers
+) -> None:
+    import pyarrow.parquet as pq
+
+    from tweetlake.tables.writer import parquet_bytes
+
+    _two_streams(storage, fake_analyzers)
+    catalog = Catalog(storage)
+    first = catalog.read().table_files(table)[0]
+    rows = pq.read_table(storage.open(first.path))
+    storage.write_atomic(first.path, parquet_bytes(rows.slice(1)))  # one row fewer than the catalog says
+    files = storage.walk_files(table, ".parquet")
+    with storage.lock(LOCK, "test"), pytest.raises(LakeError, match=r"read \d+ rows, the catalog says \d+"):
+        compact_tables(storage, catalog, catalog.read(), CompactionPolicy(), min_files=2)
+    assert storage.walk_files(table, ".parquet") == files  # no merged file, no file removed
+    assert [e.path for e in catalog.read().table_files(table)] == files

@@ -146,20 +146,15 @@ def _merge(
     if table in ROLLUP_SCHEMAS:
         # Rollup rows of the same hour and dimensions add up: the merge shrinks them.
         merged = pa.concat_tables([pq.read_table(storage.open(e.path), schema=SCHEMAS[table]) for e in entries])
-        rows = merged.num_rows
-        if rows == expected:
-            added = write_file(storage, path, aggregate(table, merged))
+        _check_rows(table, part, merged.num_rows, expected)  # 2., before anything is written
+        added = write_file(storage, path, aggregate(table, merged))
     else:
         # Table rows are sorted by time, by DuckDB under a memory limit, and written a row
         # group at a time as they come: memory stays bounded however large the merge.
         added = _sorted_merge(storage, table, entries, path)
-        rows = added.rows
-    if rows != expected:  # 2.
-        storage.delete(path)
-        raise LakeError(
-            f"compaction of {table}/{part} read {rows} rows, the catalog says {expected}; "
-            "nothing was changed. A table file may have been edited outside tweetlake."
-        )
+        if added.rows != expected:  # 2., once the rows have streamed through
+            storage.delete(path)
+        _check_rows(table, part, added.rows, expected)
     commit = Commit(
         seq=0, kind="compact", ts=datetime.now(UTC), add={table: [added]}, remove={table: [e.path for e in entries]}
     )
@@ -167,6 +162,14 @@ def _merge(
     for entry in entries:  # 4.
         storage.delete(entry.path)
     log.info("compacted %s/%s: %d files -> 1 (%d rows)", table, part, len(entries), expected)
+
+
+def _check_rows(table: str, part: str, rows: int, expected: int) -> None:
+    if rows != expected:
+        raise LakeError(
+            f"compaction of {table}/{part} read {rows} rows, the catalog says {expected}; "
+            "nothing was changed. A table file may have been edited outside tweetlake."
+        )
 
 
 def _sorted_merge(storage: Storage, table: str, entries: list[FileEntry], path: str) -> FileEntry:
