@@ -205,19 +205,20 @@ def _sorted(storage: Storage, table: str, entries: list[FileEntry], memory: str)
         con = duckdb.connect(":memory:", config=config)
         try:
             con.execute("SET enable_progress_bar = false")
+            files, params = [storage.full(e.path) for e in entries], None
             if storage.is_local:
-                listing = ", ".join("'" + storage.full(e.path).replace("'", "''") + "'" for e in entries)
-                source = f"read_parquet([{listing}], hive_partitioning = false, union_by_name = true)"
+                source = "read_parquet($files, hive_partitioning = false, union_by_name = true)"
+                params = {"files": files}
             else:  # DuckDB reads an object store through pyarrow (its httpfs extension is offline)
-                files = [storage.full(e.path) for e in entries]
                 fs = pafs.PyFileSystem(pafs.FSSpecHandler(storage.fs))
                 con.register("merge_source", ds.dataset(files, schema=schema, filesystem=fs, format="parquet"))
                 source = "merge_source"
-            # A column that none of the files has yet (written before it was added) is NULL,
-            # as the query views read it.
-            present = set(con.sql(f"SELECT * FROM {source}").columns)
+            # A column that none of the files has yet (written before it was added) is NULL, as
+            # the query views read it. (Not by a union with an empty table of the schema, as the
+            # views do: that made every merge ~20 % slower.)
+            present = set(con.sql(f"SELECT * FROM {source}", params=params).columns)
             columns = ", ".join(f'"{n}"' if n in present else f'NULL AS "{n}"' for n in schema.names)
             sql = f"SELECT {columns} FROM {source} ORDER BY created_ts, platform, id"
-            yield from con.sql(sql).to_arrow_reader(_BATCH_ROWS)
+            yield from con.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
         finally:
             con.close()
