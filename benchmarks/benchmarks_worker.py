@@ -79,23 +79,23 @@ def analyse_lines(lines: list[bytes], spec: AnalyzerSpec, batch: int = 1000) -> 
 
 
 class CpuClock:
-    """The CPU seconds (user and system) of this process and of its child processes, read at
+    """The CPU seconds (user and system) of this process and of the processes below it, read at
     two moments: when enrichment starts (its workers have loaded their models) and when it
     commits its last batch. A :class:`tweetlake.progress.Reporter`, so the enricher itself
     says when those moments are; nothing runs beside it to watch.
 
-    Linux only (``/proc``): elsewhere the children read as 0 CPU seconds.
+    Linux only (``/proc``): elsewhere the other processes read as 0 CPU seconds.
     """
 
     def __init__(self) -> None:
-        self._children: list[int] = []
+        self._children: set[int] = set()
         self._batches = 0
         self._start: dict[int, float] = {}
         self._end: dict[int, float] = {}
 
     def total(self, stage: str, total: int | None) -> None:
         if not self._start:  # the first call: the enricher is ready and about to begin
-            self._children = _children(os.getpid())
+            self._children = descendants(os.getpid())
             self._batches = total or 0
             self._start = self._read()
 
@@ -108,7 +108,8 @@ class CpuClock:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         times = {0: usage.ru_utime + usage.ru_stime}  # 0: this process
         for pid in self._children:
-            times[pid] = _process_cpu(pid)
+            stat = _stat(pid)
+            times[pid] = (int(stat[11]) + int(stat[12])) / _TICKS if stat else 0.0  # utime, stime
         return times
 
     @property
@@ -118,33 +119,39 @@ class CpuClock:
 
     @property
     def children_seconds(self) -> float:
-        """The child processes' CPU seconds between the two moments (0 before the last commit)."""
+        """The other processes' CPU seconds between the two moments (0 before the last commit)."""
         if not self._end:
             return 0.0
         return sum((self._end.get(pid, 0.0) - self._start.get(pid, 0.0) for pid in self._children), 0.0)
 
 
-def _children(parent: int) -> list[int]:
-    found = []
+def descendants(root: int) -> set[int]:
+    """The processes below ``root``: its children, theirs, and so on (Linux ``/proc``; none
+    elsewhere)."""
+    parents = {}
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == parent:  # after the ")" that ends the name: state, ppid, ...
-                found.append(int(entry))
-    return found
+        stat = _stat(int(entry)) if entry.isdigit() else None
+        if stat is not None:
+            parents[int(entry)] = int(stat[1])
+    tree = {root}
+    changed = True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                changed = True
+    return tree - {root}
 
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _process_cpu(pid: int) -> float:
+def _stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the process's name (state, ppid, ...; utime is
+    [11], stime [12]), or None for a process that is gone."""
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14 and 15 of stat)
+        return None

@@ -343,34 +343,21 @@ def _tree_memory_kb(root: int) -> tuple[int, int]:
     descendants, in kB (Linux /proc). RSS counts the pages the processes share (libraries,
     the parent's copy-on-write pages) once per process; PSS splits them among the sharers, so
     the tree's PSS is what it takes from the machine."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status", encoding="utf-8") as handle:
-                fields = dict(line.split(":", 1) for line in handle if ":" in line)
-            parents[int(entry)] = int(fields["PPid"].strip())
-            rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0])
-        except (OSError, KeyError, ValueError):
-            continue
-    tree = {root}
-    changed = True
-    while changed:
-        changed = False
-        for pid, parent in parents.items():
-            if parent in tree and pid not in tree:
-                tree.add(pid)
-                changed = True
-    pss = 0
-    for pid in tree:
-        try:
-            with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as handle:
-                pss += next((int(line.split()[1]) for line in handle if line.startswith("Pss:")), 0)
-        except OSError:
-            continue
-    return sum(rss.get(pid, 0) for pid in tree), pss
+    from benchmarks_worker import descendants
+
+    tree = {root} | descendants(root)
+    return sum(_proc_kb(pid, "status", "VmRSS:") for pid in tree), sum(
+        _proc_kb(pid, "smaps_rollup", "Pss:") for pid in tree
+    )
+
+
+def _proc_kb(pid: int, name: str, key: str) -> int:
+    """The kB figure on the ``key`` line of ``/proc/<pid>/<name>`` (0 if the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/{name}", encoding="utf-8") as handle:
+            return next((int(line.split()[1]) for line in handle if line.startswith(key)), 0)
+    except OSError:
+        return 0
 
 
 def bench_memory(rate: float, seconds: float, work: Path) -> dict[str, Any]:
